@@ -1,0 +1,37 @@
+/**
+ * The `splam` command. No logic here (vite's lesson): each command parses its flags, lazily imports the module
+ * that does the work and calls one function. A ConfigError / ArgumentError prints without a stack and exits 2;
+ * any other error exits 1.
+ */
+import { Command, CommanderError } from 'commander';
+import { ArgumentError, ConfigError, formatError } from '../errors.js';
+import { registerRunsCommands } from './runs.js';
+import { registerSolversCommand } from './solvers.js';
+
+export function buildProgram(): Command {
+  const program = new Command('splam')
+    .description('splam-lab: SPLAM / LCM distillation research kernel on TensorFlow.js')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true });
+  registerSolversCommand(program);
+  registerRunsCommands(program);
+  return program;
+}
+
+export async function main(argv: string[] = process.argv): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed its message (unknown option, --help, --version …)
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    process.stderr.write(`splam: ${formatError(err)}\n`);
+    return err instanceof ConfigError || err instanceof ArgumentError ? 2 : 1;
+  }
+}
+
+const code = await main();
+process.exitCode = code;

@@ -1,0 +1,123 @@
+/**
+ * Exact-teacher solver comparison: for each mixture and each training-free solver, the error of the data-end
+ * state against the reference flow at a given number of denoiser evaluations (NFE), on the same noise.
+ *
+ * Error: per-sample RMS over dimensions of x_0(solver) − x_0(reference), averaged over samples (same-noise error).
+ * The reference is RK4 in log ς with `referenceSubsteps` steps (lib/diffusion/solvers/reference.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { makeMixture, mixtureDenoiser } from '../analytic/mixture.js';
+import { makeRng } from '../data/rng.js';
+import { timeGrid, SPACINGS } from '../diffusion/grids.js';
+import { makeSchedule } from '../diffusion/schedules.js';
+import { NFE_PER_STEP, SOLVERS, type SolverName } from '../diffusion/solvers/index.js';
+import { perSampleRms, stat, type ErrorStat } from '../splam/trajectory-error.js';
+import { mixtureFromConfig, mixtureSchema, scheduleFromConfig, scheduleSchema } from './mixture-config.js';
+
+const TRAINING_FREE = ['ddim', 'euler', 'heun', 'dpmpp2m'] as const satisfies readonly SolverName[];
+
+export const solverComparisonSchema = z
+  .object({
+    kind: z.literal('solver-comparison'),
+    /** Run name; default the config's file name is used by the CLI. */
+    name: z.string().min(1).optional(),
+    /** Experiment the run belongs to. Default "solvers". */
+    experiment: z.string().min(1).default('solvers'),
+    seed: z.number().int().default(0),
+    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    datasets: z
+      .array(z.object({ name: z.string().min(1), mixture: mixtureSchema }).strict())
+      .min(1),
+    solvers: z.array(z.enum(TRAINING_FREE)).min(1).default([...TRAINING_FREE]),
+    /** NFE budgets; a solver with c NFE per step gets ⌊nfe / c⌋ steps (skipped when 0). */
+    nfe: z.array(z.number().int().min(1)).min(1).default([2, 4, 8, 16, 32, 64]),
+    /** Time grid spacing: uniform in t (default) or in λ. */
+    spacing: z.enum(SPACINGS).default('uniform'),
+    /** Samples per data set. Default 512. */
+    samples: z.number().int().min(1).default(512),
+    /** RK4 steps of the reference solve. Default 2000. */
+    referenceSubsteps: z.number().int().min(10).default(2000),
+  })
+  .strict();
+
+export type SolverComparisonConfig = z.output<typeof solverComparisonSchema>;
+
+export interface SolverComparisonRow {
+  dataset: string;
+  dim: number;
+  solver: SolverName;
+  steps: number;
+  nfe: number;
+  error: ErrorStat;
+  /** Wall-clock of the solve, ms. */
+  ms: number;
+}
+
+export interface SolverComparisonResult {
+  rows: SolverComparisonRow[];
+  /** Per data set: reference solve time (ms) and its self-check (RK4 with half the steps against full). */
+  reference: { dataset: string; ms: number; halfStepDiff: number }[];
+}
+
+export type Progress = (e: { done: number; total: number; label: string }) => void;
+
+/** Run the comparison. Pure apart from the tensor backend; the caller records the result. */
+export function runSolverComparison(config: SolverComparisonConfig, onProgress?: Progress): SolverComparisonResult {
+  const schedule = makeSchedule(scheduleFromConfig(config.schedule));
+  const rng = makeRng(config.seed);
+  const rows: SolverComparisonRow[] = [];
+  const reference: SolverComparisonResult['reference'] = [];
+  const total = config.datasets.length * (1 + config.solvers.length * config.nfe.length);
+  let done = 0;
+  const tick = (label: string) => onProgress?.({ done: ++done, total, label });
+
+  for (const ds of config.datasets) {
+    const mixture = makeMixture(mixtureFromConfig(ds.mixture));
+    const denoise = mixtureDenoiser(mixture, schedule);
+    const x = tf.tensor2d(rng.normalArray(config.samples * mixture.D), [config.samples, mixture.D]);
+    const tStart = schedule.N - 1;
+    const t0 = performance.now();
+    const ref = SOLVERS.reference(denoise, schedule, x, [tStart, 0], { substeps: config.referenceSubsteps }).x;
+    const refMs = performance.now() - t0;
+    const half = SOLVERS.reference(denoise, schedule, x, [tStart, 0], { substeps: Math.ceil(config.referenceSubsteps / 2) }).x;
+    const halfStepDiff = Math.max(...perSampleRms(half, ref));
+    half.dispose();
+    reference.push({ dataset: ds.name, ms: refMs, halfStepDiff });
+    tick(`${ds.name}: reference`);
+    for (const solver of config.solvers) {
+      for (const nfe of config.nfe) {
+        const steps = Math.floor(nfe / NFE_PER_STEP[solver]);
+        if (steps >= 1) {
+          const t1 = performance.now();
+          const out = SOLVERS[solver](denoise, schedule, x, timeGrid(schedule, steps, { spacing: config.spacing }));
+          out.x.dataSync();
+          const ms = performance.now() - t1;
+          rows.push({ dataset: ds.name, dim: mixture.D, solver, steps, nfe: out.nfe, error: stat(perSampleRms(out.x, ref)), ms });
+          out.x.dispose();
+        }
+        tick(`${ds.name}: ${solver} nfe=${nfe}`);
+      }
+    }
+    tf.dispose([x, ref]);
+  }
+  return { rows, reference };
+}
+
+/** A fixed-width table of the rows, one line per (data set, solver), NFE across. */
+export function formatSolverTable(result: SolverComparisonResult): string {
+  const nfes = [...new Set(result.rows.map((r) => r.nfe))].sort((a, b) => a - b);
+  const lines: string[] = [];
+  const head = ['dataset', 'solver', ...nfes.map((n) => `NFE ${n}`)];
+  lines.push(head.map((h, i) => (i < 2 ? h.padEnd(12) : h.padStart(10))).join(' '));
+  const keys = [...new Set(result.rows.map((r) => `${r.dataset}\u0000${r.solver}`))];
+  for (const key of keys) {
+    const [dataset, solver] = key.split('\u0000');
+    const cells = nfes.map((n) => {
+      const row = result.rows.find((r) => r.dataset === dataset && r.solver === solver && r.nfe === n);
+      return (row ? row.error.mean.toExponential(2) : '—').padStart(10);
+    });
+    lines.push([dataset.padEnd(12), solver.padEnd(12), ...cells].join(' '));
+  }
+  return lines.join('\n');
+}
