@@ -6,14 +6,16 @@
 import { Command, CommanderError } from 'commander';
 import { ArgumentError, ConfigError, formatError } from '../errors.js';
 import { registerRunsCommands } from './runs.js';
-import { registerSolversCommand } from './solvers.js';
+import { registerDoctorCommand } from './doctor.js';
+import { registerRunCommand } from './run.js';
 
 export function buildProgram(): Command {
   const program = new Command('splam')
     .description('splam-lab: SPLAM / LCM distillation research kernel on TensorFlow.js')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true });
-  registerSolversCommand(program);
+  registerRunCommand(program);
+  registerDoctorCommand(program);
   registerRunsCommands(program);
   return program;
 }

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { makeMixture, mixtureDenoiser } from '../analytic/mixture.js';
 import { makeRng } from '../data/rng.js';
-import { timeGrid, SPACINGS } from '../diffusion/grids.js';
+import { timeGrid, SPACINGS, type Spacing } from '../diffusion/grids.js';
 import { makeSchedule } from '../diffusion/schedules.js';
 import { NFE_PER_STEP, SOLVERS, type SolverName } from '../diffusion/solvers/index.js';
 import { perSampleRms, stat, type ErrorStat } from '../splam/trajectory-error.js';
@@ -32,8 +32,8 @@ export const solverComparisonSchema = z
     solvers: z.array(z.enum(TRAINING_FREE)).min(1).default([...TRAINING_FREE]),
     /** NFE budgets; a solver with c NFE per step gets ⌊nfe / c⌋ steps (skipped when 0). */
     nfe: z.array(z.number().int().min(1)).min(1).default([2, 4, 8, 16, 32, 64]),
-    /** Time grid spacing: uniform in t (default) or in λ. */
-    spacing: z.enum(SPACINGS).default('uniform'),
+    /** Time grid spacings to compare: uniform in t and/or uniform in λ. Default both. */
+    spacings: z.array(z.enum(SPACINGS)).min(1).default(['uniform', 'lambda']),
     /** Samples per data set. Default 512. */
     samples: z.number().int().min(1).default(512),
     /** RK4 steps of the reference solve. Default 2000. */
@@ -47,6 +47,7 @@ export interface SolverComparisonRow {
   dataset: string;
   dim: number;
   solver: SolverName;
+  spacing: Spacing;
   steps: number;
   nfe: number;
   error: ErrorStat;
@@ -68,7 +69,7 @@ export function runSolverComparison(config: SolverComparisonConfig, onProgress?:
   const rng = makeRng(config.seed);
   const rows: SolverComparisonRow[] = [];
   const reference: SolverComparisonResult['reference'] = [];
-  const total = config.datasets.length * (1 + config.solvers.length * config.nfe.length);
+  const total = config.datasets.length * (1 + config.solvers.length * config.spacings.length * config.nfe.length);
   let done = 0;
   const tick = (label: string) => onProgress?.({ done: ++done, total, label });
 
@@ -86,17 +87,19 @@ export function runSolverComparison(config: SolverComparisonConfig, onProgress?:
     reference.push({ dataset: ds.name, ms: refMs, halfStepDiff });
     tick(`${ds.name}: reference`);
     for (const solver of config.solvers) {
-      for (const nfe of config.nfe) {
-        const steps = Math.floor(nfe / NFE_PER_STEP[solver]);
-        if (steps >= 1) {
-          const t1 = performance.now();
-          const out = SOLVERS[solver](denoise, schedule, x, timeGrid(schedule, steps, { spacing: config.spacing }));
-          out.x.dataSync();
-          const ms = performance.now() - t1;
-          rows.push({ dataset: ds.name, dim: mixture.D, solver, steps, nfe: out.nfe, error: stat(perSampleRms(out.x, ref)), ms });
-          out.x.dispose();
+      for (const spacing of config.spacings) {
+        for (const nfe of config.nfe) {
+          const steps = Math.floor(nfe / NFE_PER_STEP[solver]);
+          if (steps >= 1) {
+            const t1 = performance.now();
+            const out = SOLVERS[solver](denoise, schedule, x, timeGrid(schedule, steps, { spacing }));
+            out.x.dataSync();
+            const ms = performance.now() - t1;
+            rows.push({ dataset: ds.name, dim: mixture.D, solver, spacing, steps, nfe: out.nfe, error: stat(perSampleRms(out.x, ref)), ms });
+            out.x.dispose();
+          }
+          tick(`${ds.name}: ${solver} ${spacing} nfe=${nfe}`);
         }
-        tick(`${ds.name}: ${solver} nfe=${nfe}`);
       }
     }
     tf.dispose([x, ref]);
@@ -104,20 +107,19 @@ export function runSolverComparison(config: SolverComparisonConfig, onProgress?:
   return { rows, reference };
 }
 
-/** A fixed-width table of the rows, one line per (data set, solver), NFE across. */
+/** A fixed-width table of the rows, one line per (data set, solver, spacing), NFE across. */
 export function formatSolverTable(result: SolverComparisonResult): string {
   const nfes = [...new Set(result.rows.map((r) => r.nfe))].sort((a, b) => a - b);
-  const lines: string[] = [];
-  const head = ['dataset', 'solver', ...nfes.map((n) => `NFE ${n}`)];
-  lines.push(head.map((h, i) => (i < 2 ? h.padEnd(12) : h.padStart(10))).join(' '));
-  const keys = [...new Set(result.rows.map((r) => `${r.dataset}\u0000${r.solver}`))];
+  const head = ['dataset', 'solver', 'spacing', ...nfes.map((n) => `NFE ${n}`)];
+  const lines = [head.map((h, i) => (i < 3 ? h.padEnd(10) : h.padStart(9))).join(' ')];
+  const keys = [...new Set(result.rows.map((r) => [r.dataset, r.solver, r.spacing].join('\u0000')))];
   for (const key of keys) {
-    const [dataset, solver] = key.split('\u0000');
+    const [dataset, solver, spacing] = key.split('\u0000');
     const cells = nfes.map((n) => {
-      const row = result.rows.find((r) => r.dataset === dataset && r.solver === solver && r.nfe === n);
-      return (row ? row.error.mean.toExponential(2) : '—').padStart(10);
+      const row = result.rows.find((r) => r.dataset === dataset && r.solver === solver && r.spacing === spacing && r.nfe === n);
+      return (row ? row.error.mean.toExponential(2) : '—').padStart(9);
     });
-    lines.push([dataset.padEnd(12), solver.padEnd(12), ...cells].join(' '));
+    lines.push([dataset.padEnd(10), solver.padEnd(10), spacing.padEnd(10), ...cells].join(' '));
   }
   return lines.join('\n');
 }

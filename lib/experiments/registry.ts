@@ -1,0 +1,36 @@
+/**
+ * The experiment kinds `splam run` knows: the one name → runner table, at the config boundary (STYLE.md §2).
+ * A kind validates its whole config with its schema before any work starts, then runs against a logger that is
+ * a slice of the run store's `Run` (lib never reads the store).
+ */
+import type { z } from 'zod';
+import type { Run } from '../track/types.js';
+
+export type Progress = (e: { done: number; total: number; label: string }) => void;
+
+/** What a runner may do with its run. */
+export type RunLogger = Pick<Run, 'id' | 'logMetric' | 'logMetrics' | 'logArtifact' | 'setSummary' | 'flush'>;
+
+export interface ExperimentContext {
+  run: RunLogger;
+  progress: Progress;
+}
+
+export interface ExperimentKind<S extends z.ZodType = z.ZodType> {
+  kind: string;
+  description: string;
+  schema: S;
+  /** Experiment name for the store (from the validated config). */
+  experimentOf(config: z.output<S>): string;
+  /** Seed recorded in provenance. */
+  seedOf(config: z.output<S>): number;
+  /** Run it; the returned text is printed by the CLI. */
+  run(config: z.output<S>, ctx: ExperimentContext): Promise<{ summary: Record<string, number>; report: string }>;
+}
+
+/** Lazily loaded kinds (tfjs-heavy modules are imported only when a kind runs). */
+export const EXPERIMENT_KINDS: Record<string, () => Promise<ExperimentKind>> = {
+  'solver-comparison': async () => (await import('./solver-comparison-kind.js')).solverComparisonKind as unknown as ExperimentKind,
+};
+
+export const EXPERIMENT_KIND_NAMES = Object.keys(EXPERIMENT_KINDS);

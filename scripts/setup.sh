@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# splam-lab set-up, one command on a fresh machine:
+#   bash scripts/setup.sh              install everything, then run the main job (recorded in ./store)
+#   bash scripts/setup.sh --install-only   install only (what CI does before the tests)
+# Installs the npm packages (npm ci) and the Debian packages the project uses where they are missing
+# (apt-get, as root or through sudo). Nothing is downloaded at run time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUN_MAIN=1
+for arg in "$@"; do
+  case "$arg" in
+    --install-only) RUN_MAIN=0 ;;
+    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg (allowed: --install-only, --help)" >&2; exit 2 ;;
+  esac
+done
+
+# Debian packages the project uses (add here as features need them; each with its reason).
+DEBIAN_PACKAGES=(
+  git   # provenance of every run (commit and dirty flag)
+)
+
+missing=()
+for pkg in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then SUDO="sudo"; else
+      echo "setup: need root to install ${missing[*]}; run: apt-get install -y ${missing[*]}" >&2; exit 1
+    fi
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+echo "setup: installing npm packages"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+node bin/splam.mjs doctor
+
+if [ "$RUN_MAIN" -eq 1 ]; then
+  echo "setup: running the main job (experiments/solvers.json), recorded in ${SPLAM_STORE:-./store}"
+  node bin/splam.mjs run experiments/solvers.json
+fi

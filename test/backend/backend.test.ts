@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const fixture = new URL('./fixtures/choose.ts', import.meta.url).pathname;
+
+function choose(value: string | undefined): Record<string, any> {
+  const env = { ...process.env };
+  delete env.SPLAM_BACKEND;
+  if (value !== undefined) env.SPLAM_BACKEND = value;
+  const out = execFileSync(process.execPath, ['--import', 'tsx', fixture], { env, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+const hasModule = (name: string) => {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+test('without SPLAM_BACKEND the first backend that loads is chosen, and the skipped ones say why', () => {
+  const r = choose(undefined);
+  assert.equal(r.ok, true);
+  assert.equal(r.y, 14);
+  const expected = hasModule('@tensorflow/tfjs-node-gpu') ? 'node-gpu' : hasModule('@tensorflow/tfjs-node') ? 'node' : 'wasm';
+  assert.equal(r.info.name, expected);
+  assert.equal(r.info.forced, false);
+  if (expected === 'wasm') {
+    assert.deepEqual(r.info.skipped.map((s: { name: string }) => s.name), ['node-gpu', 'node']);
+    assert.equal(r.active, 'wasm');
+    assert.ok(r.info.patchedKernels.includes('BatchMatMul'), 'wasm registers its fixed kernels');
+  }
+});
+
+test('SPLAM_BACKEND=cpu forces the cpu backend', () => {
+  const r = choose('cpu');
+  assert.equal(r.ok, true);
+  assert.equal(r.info.name, 'cpu');
+  assert.equal(r.info.forced, true);
+  assert.equal(r.active, 'cpu');
+  assert.equal(r.y, 14);
+});
+
+test('SPLAM_BACKEND=wasm forces wasm with the patched kernels', () => {
+  const r = choose('wasm');
+  assert.equal(r.info.name, 'wasm');
+  assert.equal(r.active, 'wasm');
+  assert.ok(r.info.patchedKernels.length >= 3);
+});
+
+test('a forced backend that cannot load fails with a clear message and an install hint', { skip: hasModule('@tensorflow/tfjs-node') }, () => {
+  const r = choose('node');
+  assert.equal(r.ok, false);
+  assert.equal(r.name, 'BackendError');
+  assert.equal(r.code, 'backend_unavailable');
+  assert.equal(r.backend, 'node');
+  assert.match(r.message, /forced by SPLAM_BACKEND/);
+  assert.match(r.message, /npm install @tensorflow\/tfjs-node/);
+});
+
+test('an unknown SPLAM_BACKEND value is rejected with the allowed names', () => {
+  const r = choose('tpu');
+  assert.equal(r.ok, false);
+  assert.equal(r.code, 'backend_unavailable');
+  assert.equal(r.backend, 'tpu');
+  assert.match(r.message, /node-gpu, node, wasm, cpu/);
+});
