@@ -1,7 +1,65 @@
 /**
- * Replacement kernels for tfjs-backend-wasm 4.22 (work in progress in this session: see issue 2 item 2).
+ * Replacement kernels for @tensorflow/tfjs-backend-wasm 4.22 (research/engine-probe.md §1). Stock wasm
+ * - cannot train convolutions: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropInput` and
+ *   `DepthwiseConv2dNativeBackpropFilter` are not registered;
+ * - runs every transposed matmul, hence every matmul gradient, in a scalar loop ~15× slower than XNNPACK;
+ * - runs `Conv2DBackpropInput` (the conv2d input gradient and `conv2dTranspose`) as a naive loop.
+ *
+ * Each replacement composes stock XNNPACK-backed kernels (Conv2D, DepthwiseConv2dNative, BatchMatMul) with cheap
+ * layout kernels (Transpose, Reverse, PadV2, Reshape, Slice, StridedSlice, Sum) and frees its intermediates; see
+ * `kernels/*.ts` for the formulas. Every case tfjs can express is computed (tested against the cpu backend). The
+ * cases that stay slow keep a correct path: a batched matmul that broadcasts between two batched operands, or whose
+ * per-entry product is tiny, uses the stock loop; the depthwise filter gradient runs XNNPACK's depthwise convolution
+ * with a kernel as large as the image, ~10× the forward time (still far from dominating a step).
+ *
+ * Like `../backend.ts`, this module holds process-level state (STYLE.md §9): the kernel registry is global, so
+ * registering twice must be a no-op.
+ */
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from '@tensorflow/tfjs';
+import { makeBatchMatMul, makeFusedMatMul } from './kernels/batch-mat-mul.js';
+import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
+import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
+import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './kernels/depthwise-backprop.js';
+import { captureStockKernels, type StockKernels } from './kernels/wasm-ops.js';
+
+/** Replacement kernels by name, each built from the captured stock kernels. */
+const REPLACEMENTS: Record<string, (stock: StockKernels) => tf.KernelFunc> = {
+  BatchMatMul: makeBatchMatMul,
+  _FusedMatMul: makeFusedMatMul,
+  Conv2DBackpropInput: makeConv2DBackpropInput,
+  Conv2DBackpropFilter: makeConv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput: makeDepthwiseBackpropInput,
+  DepthwiseConv2dNativeBackpropFilter: makeDepthwiseBackpropFilter,
+};
+
+/** Names registered by the first call; later calls return them unchanged. */
+let registered: string[] | undefined;
+
+/**
+ * Register the replacement kernels on the 'wasm' backend, replacing stock ones where they exist. Call after
+ * importing tfjs-backend-wasm and before (or after) `tf.setBackend('wasm')`: a replaced kernel keeps the stock
+ * kernel's `setupFunc`, which the engine runs when the backend is (re)activated.
+ * Idempotent: a second call registers nothing and returns the same names.
  * @returns names of the kernels registered.
+ * @throws BackendError when a stock wasm kernel the replacements build on is missing.
  */
 export function registerWasmKernels(): string[] {
-  return [];
+  if (registered) return [...registered];
+  const stock = captureStockKernels();
+  const names: string[] = [];
+  for (const [kernelName, make] of Object.entries(REPLACEMENTS)) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (existing) tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: make(stock),
+      setupFunc: existing?.setupFunc,
+      disposeFunc: existing?.disposeFunc,
+    });
+    names.push(kernelName);
+  }
+  registered = names;
+  return [...names];
 }
