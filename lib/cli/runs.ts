@@ -11,6 +11,8 @@ import type { RunQuery, RunStatus } from '../track/types.js';
 
 const STORE_HELP = '[dir] run store folder (default: $SPLAM_STORE, else ./store)';
 const STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'crashed'];
+/** Rows of the `runs ls` table when no --limit is given. */
+const TABLE_ROWS = 50;
 
 interface StoreFlags {
   store?: string;
@@ -37,7 +39,7 @@ function addQueryOptions(cmd: Command): Command {
     .option('-t, --tag <key=value...>', '[key=value...] only runs with these tags')
     .option('-f, --filter <expr>', `[string] MLflow-style filter, e.g. "params.k = 20 and metrics.fid < 10" (OR, NOT, () allowed)`)
     .option('-o, --order-by <spec>', '[string] e.g. "metrics.fid ASC, attributes.created DESC" (default: newest first)')
-    .option('-n, --limit <n>', '[integer] at most this many runs');
+    .option('-n, --limit <n>', '[integer] at most this many runs; 0 for all (default: all; tables of ls show 50)');
 }
 
 /** Flags → RunQuery, collecting every bad flag into one ConfigError. */
@@ -64,7 +66,7 @@ function toQuery(flags: QueryFlags, command: string): RunQuery {
   if (flags.limit !== undefined) {
     const n = Number(flags.limit);
     if (!/^\d+$/.test(flags.limit) || !Number.isSafeInteger(n)) issues.push({ path: '--limit', value: flags.limit, message: 'not a whole number', allowed: 'an integer ≥ 0' });
-    else query.limit = n;
+    else if (n > 0) query.limit = n;
   }
   if (issues.length) throw new ConfigError(`options of splam runs ${command}`, issues);
   return query;
@@ -100,7 +102,9 @@ export function registerRunsCommands(program: Command): void {
       const list = await store.listRuns(query);
       if (flags.json) return printJson(list);
       const { formatRunsTable } = await import('../track/format.js');
-      print(formatRunsTable(list, { metrics: commaList(flags.metrics), params: commaList(flags.params) }));
+      // A table of thousands of runs helps no one: without --limit show the first 50 and say so.
+      const shown = flags.limit === undefined ? list.slice(0, TABLE_ROWS) : list;
+      print(formatRunsTable(shown, { metrics: commaList(flags.metrics), params: commaList(flags.params), total: list.length }));
     });
 
   addStoreOptions(runs.command('show').description('show one run: attributes, provenance, params, metrics, artifacts'))
@@ -179,11 +183,12 @@ export function registerRunsCommands(program: Command): void {
     .action(async (flags: StoreFlags & { dryRun?: boolean; deep?: boolean }) => {
       const track = await import('../track/index.js');
       const report = await track.doctorStore(flags.store ?? track.defaultStoreDir(), { repair: !flags.dryRun, deep: flags.deep });
+      const repairable = track.needsRepair(report);
       if (flags.json) printJson(report);
-      else print((await import('../track/format.js')).formatDoctorReport(report, !!flags.dryRun));
-      if (flags.dryRun && report.issues.length > 0) {
+      else print((await import('../track/format.js')).formatDoctorReport(report, !!flags.dryRun, repairable));
+      if (flags.dryRun && repairable) {
         const { StoreError } = await import('../errors.js');
-        throw new StoreError('store_unhealthy', `${report.issues.length} problem(s) found in ${report.store}`, { file: report.store });
+        throw new StoreError('store_unhealthy', `the store at ${report.store} needs repair (see above)`, { file: report.store });
       }
     });
 }
