@@ -30,6 +30,7 @@ export function registerRunCommand(program: Command): void {
         progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         else process.stdout.write(`${result.report}\n\nrecorded as run ${result.runId} (splam runs show ${result.runId})\n`);
+        if (result.stopped) process.exitCode = 130;
       } finally {
         progress.stop();
       }

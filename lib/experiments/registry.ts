@@ -6,14 +6,28 @@
 import type { z } from 'zod';
 import type { Run } from '../track/types.js';
 
+/** The checkpoint artifact every training kind writes (and `splam resume` reads). */
+export const CHECKPOINT_NAME = 'checkpoint.bin';
+
 export type Progress = (e: { done: number; total: number; label: string }) => void;
 
 /** What a runner may do with its run. */
-export type RunLogger = Pick<Run, 'id' | 'logMetric' | 'logMetrics' | 'logArtifact' | 'setSummary' | 'flush'>;
+export type RunLogger = Pick<Run, 'id' | 'record' | 'logMetric' | 'logMetrics' | 'logArtifact' | 'setSummary' | 'flush'>;
 
 export interface ExperimentContext {
   run: RunLogger;
   progress: Progress;
+  /** The checkpoint to continue from (`splam resume`), as written by this kind. */
+  resume?: Uint8Array;
+  /** Asked between training steps: stop early with a checkpoint (set on SIGINT). */
+  shouldStop?: () => boolean;
+}
+
+export interface KindResult {
+  summary: Record<string, number>;
+  report: string;
+  /** True when the run stopped early on request (SIGINT) after saving a checkpoint. */
+  stopped?: boolean;
 }
 
 export interface ExperimentKind<S extends z.ZodType = z.ZodType> {
@@ -25,12 +39,14 @@ export interface ExperimentKind<S extends z.ZodType = z.ZodType> {
   /** Seed recorded in provenance. */
   seedOf(config: z.output<S>): number;
   /** Run it; the returned text is printed by the CLI. */
-  run(config: z.output<S>, ctx: ExperimentContext): Promise<{ summary: Record<string, number>; report: string }>;
+  run(config: z.output<S>, ctx: ExperimentContext): Promise<KindResult>;
 }
 
 /** Lazily loaded kinds (tfjs-heavy modules are imported only when a kind runs). */
 export const EXPERIMENT_KINDS: Record<string, () => Promise<ExperimentKind>> = {
   'solver-comparison': async () => (await import('./solver-comparison-kind.js')).solverComparisonKind as unknown as ExperimentKind,
+  distill: async () => (await import('./distill-kind.js')).distillKind as unknown as ExperimentKind,
+  teacher: async () => (await import('./teacher-kind.js')).teacherKind as unknown as ExperimentKind,
 };
 
 export const EXPERIMENT_KIND_NAMES = Object.keys(EXPERIMENT_KINDS);

@@ -8,10 +8,10 @@ import { readFileSync } from 'node:fs';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { parseConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { openStore, withRun } from '../track/index.js';
-import type { Params } from '../track/types.js';
+import { openStore } from '../track/index.js';
+import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
-import { EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES, type ExperimentKind, type Progress } from './registry.js';
+import { CHECKPOINT_NAME, EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES, type ExperimentKind, type Progress } from './registry.js';
 
 export interface RunFileOptions {
   /** `path=value` assignments applied before validation. */
@@ -30,6 +30,8 @@ export interface RunFileResult {
   kind: string;
   summary: Record<string, number>;
   report: string;
+  /** True when interrupted (SIGINT/SIGTERM) with a checkpoint: `splam resume <runId>` continues it. */
+  stopped?: boolean;
 }
 
 /** Read a JSON config file. @throws ConfigError for unreadable files and bad JSON. */
@@ -59,6 +61,54 @@ export async function validateConfig(raw: Record<string, unknown>, source: strin
   return { kind, config: parseConfig(kind.schema, raw, source) };
 }
 
+/**
+ * A stop flag raised by SIGINT/SIGTERM while a run trains: the loop saves a checkpoint and returns, and the run is
+ * marked failed with "interrupted" (resumable). A second signal exits at once.
+ */
+function interruptFlag(): { requested: () => boolean; dispose: () => void } {
+  let requested = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (requested) process.exit(signal === 'SIGINT' ? 130 : 143);
+    requested = true;
+    process.stderr.write(`\n${signal}: stopping after the current step with a checkpoint (send again to exit at once)\n`);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    requested: () => requested,
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** Run a kind on a live run handle: finish it, or fail it (rethrowing), or mark it interrupted. */
+async function execute(kind: ExperimentKind, config: unknown, run: Run, opts: RunFileOptions, resume?: Uint8Array): Promise<RunFileResult> {
+  const stop = interruptFlag();
+  try {
+    const out = await kind.run(config, { run, progress: opts.onProgress ?? (() => {}), resume, shouldStop: stop.requested });
+    if (out.stopped) {
+      await run.setSummary(out.summary);
+      await run.fail(new Error(`interrupted; ${out.report}`));
+    } else {
+      await run.finish(out.summary);
+    }
+    return { runId: run.id, kind: kind.kind, ...out };
+  } catch (err) {
+    if (run.record().status === 'running') {
+      try {
+        await run.fail(err);
+      } catch {
+        // the original error matters more
+      }
+    }
+    throw err;
+  } finally {
+    stop.dispose();
+  }
+}
+
 export async function runConfigFile(file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
   const raw = applyOverrides(readConfigFile(file), opts.overrides ?? []);
   const { kind, config } = await validateConfig(raw, file);
@@ -66,23 +116,36 @@ export async function runConfigFile(file: string, opts: RunFileOptions = {}): Pr
   const store = await openStore(opts.storeDir);
   try {
     const name = opts.name ?? (typeof raw.name === 'string' ? raw.name : basename(file).replace(/\.json$/, ''));
-    return await withRun(
-      store,
-      {
-        experiment: kind.experimentOf(config),
-        name,
-        params: config as Params,
-        seed: kind.seedOf(config),
-        backend,
-        tags: { kind: kind.kind, config: file },
-      },
-      async (run) => {
-        opts.onStart?.(run.id, backend);
-        const out = await kind.run(config, { run, progress: opts.onProgress ?? (() => {}) });
-        await run.finish(out.summary);
-        return { runId: run.id, kind: kind.kind, ...out };
-      },
-    );
+    const run = await store.startRun({
+      experiment: kind.experimentOf(config),
+      name,
+      params: config as Params,
+      seed: kind.seedOf(config),
+      backend,
+      tags: { kind: kind.kind, config: file },
+    });
+    opts.onStart?.(run.id, backend);
+    return await execute(kind, config, run, opts);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * Continue a run from its last checkpoint, with the config recorded in its params.
+ * @throws StoreError (run_not_found, artifact_not_found when it never saved a checkpoint); ConfigError when its
+ *   recorded params no longer validate.
+ */
+export async function resumeRunById(id: string, opts: Omit<RunFileOptions, 'overrides' | 'name'> = {}): Promise<RunFileResult> {
+  const store = await openStore(opts.storeDir);
+  try {
+    const record = await store.getRun(id);
+    const { kind, config } = await validateConfig(record.params as Record<string, unknown>, `params of run ${id}`);
+    const checkpoint = await store.readArtifact(id, CHECKPOINT_NAME);
+    const backend = await initBackend();
+    const run = await store.resumeRun(id);
+    opts.onStart?.(run.id, backend);
+    return await execute(kind, config, run, opts, checkpoint);
   } finally {
     await store.close();
   }

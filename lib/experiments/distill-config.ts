@@ -1,0 +1,122 @@
+/**
+ * Config of `kind: "distill"`: LCM / SPLAM distillation on an exact-teacher data set. LCM is the same config with
+ * `objective.gamma = {kind: "fixed", value: 1}` and `student.gammaEmbedDim = 0` (see experiments/*-lcm.json).
+ * Each default is the official SPLAM code's unless its comment says otherwise.
+ */
+import { z } from 'zod';
+import { SIGMA_GAMMA_FORMS } from '../splam/sl-ode.js';
+import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
+import { dataSchema, guidanceSchema } from './mixture-data.js';
+import { scheduleSchema } from './mixture-config.js';
+
+export const gammaSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('uniform') }).strict(),
+  z.object({ kind: z.literal('fixed'), value: z.number().min(0).max(1) }).strict(),
+  z.object({ kind: z.literal('power'), p: z.number().gt(0) }).strict(),
+]);
+
+export const lossSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('l2') }).strict(),
+  z.object({ kind: z.literal('pseudoHuber'), c: z.number().gt(0).default(0.001) }).strict(),
+]);
+
+export const architectureSchema = z
+  .object({
+    /** Hidden width (our default for 2–64-D data). */
+    hidden: z.number().int().min(1).default(256),
+    blocks: z.number().int().min(0).default(3),
+    timeEmbedDim: z.number().int().min(2).multipleOf(2).default(64),
+  })
+  .strict();
+
+export const teacherSchema = z.discriminatedUnion('type', [
+  /** The exact mixture ε* (guided for conditional data). */
+  z.object({ type: z.literal('analytic') }).strict(),
+  /** A network trained by `kind: "teacher"`: a checkpoint file (models/*.ckpt) written by that run. */
+  z.object({ type: z.literal('learned'), checkpoint: z.string().min(1) }).strict(),
+]);
+
+export const distillSchema = z
+  .object({
+    kind: z.literal('distill'),
+    name: z.string().min(1).optional(),
+    experiment: z.string().min(1).default('distill'),
+    seed: z.number().int().default(0),
+    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    data: dataSchema,
+    /** Used for conditional data only: the teacher is guided with this fixed w (code: w = 8, LCM convention). */
+    guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
+    teacher: teacherSchema.default({ type: 'analytic' }),
+    student: z
+      .object({
+        /** Architecture when starting from scratch; a checkpoint's own architecture wins when initialising from one. */
+        architecture: architectureSchema.default({ hidden: 256, blocks: 3, timeEmbedDim: 64 }),
+        /** γ-embedding dimension (code: 256, inferred); 0 = no γ-embedding (LCM). */
+        gammaEmbedDim: z.number().int().min(0).multipleOf(2).default(256),
+        /**
+         * `teacher`: copy the learned teacher's weights (SPLAM starts from SD); `scratch`: random init; or a path
+         * to a teacher checkpoint. Default: `teacher` with a learned teacher, else `scratch`.
+         */
+        init: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256 }),
+    objective: z
+      .object({
+        /** Solver grid points N/k (code: 50, i.e. skip k = 20 for N = 1000). */
+        numDdimTimesteps: z.number().int().min(1).default(50),
+        /** γ ~ U[0, 1] (code); {kind: "fixed", value: 1} is LCM. */
+        gamma: gammaSchema.default({ kind: 'uniform' }),
+        /** σ_γ form (code: rss). */
+        sigmaGammaForm: z.enum(SIGMA_GAMMA_FORMS).default('rss'),
+        /** Code default l2; the README run uses pseudo-Huber c = 0.001. */
+        loss: lossSchema.default({ kind: 'l2' }),
+        /** EMA decay μ of the target (code: 0.95). */
+        emaMu: z.number().min(0).max(1).default(0.95),
+      })
+      .strict()
+      .default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
+    train: z
+      .object({
+        steps: z.number().int().min(1).default(2000),
+        batch: z.number().int().min(1).default(256),
+        /** Our default for toy MLPs (the SD runs use 8e-6 to 1e-4). */
+        lr: z.number().gt(0).default(1e-3),
+        weightDecay: z.number().min(0).default(0),
+        gradClip: z.number().min(0).default(1),
+        logEvery: z.number().int().min(1).default(50),
+        checkpointEvery: z.number().int().min(0).default(500),
+      })
+      .strict()
+      .default({ steps: 2000, batch: 256, lr: 1e-3, weightDecay: 0, gradClip: 1, logEvery: 50, checkpointEvery: 500 }),
+    eval: z
+      .object({
+        samples: z.number().int().min(2).default(2000),
+        steps: z.array(z.number().int().min(1)).min(1).default([1, 2, 4, 8]),
+        timestepSpacing: z.enum(TIMESTEP_SPACINGS).default('linspace'),
+        /** Training-free solvers on the exact teacher at the same NFE. */
+        baselines: z.array(z.enum(['ddim', 'dpmpp2m', 'heun', 'euler'])).default(['ddim', 'dpmpp2m']),
+        referenceSubsteps: z.number().int().min(10).default(500),
+        /** Evaluate the online weights (default) or the EMA target. */
+        weights: z.enum(['online', 'ema']).default('online'),
+        /** Noise seed shared by every run that compares (independent of the training seed). */
+        seed: z.number().int().default(1000),
+      })
+      .strict()
+      .default({ samples: 2000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', baselines: ['ddim', 'dpmpp2m'], referenceSubsteps: 500, weights: 'online', seed: 1000 }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.schedule.N % c.objective.numDdimTimesteps !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['objective', 'numDdimTimesteps'], message: `must divide schedule.N = ${c.schedule.N}` });
+    }
+    const points = c.objective.numDdimTimesteps;
+    c.eval.steps.forEach((s, i) => {
+      if (s > points) ctx.addIssue({ code: 'custom', path: ['eval', 'steps', i], message: `at most numDdimTimesteps = ${points}` });
+    });
+    if (c.student.init === 'teacher' && c.teacher.type !== 'learned') {
+      ctx.addIssue({ code: 'custom', path: ['student', 'init'], message: '"teacher" needs teacher.type = "learned"; give a checkpoint path or "scratch"' });
+    }
+  });
+
+export type DistillConfig = z.output<typeof distillSchema>;

@@ -1,0 +1,109 @@
+/**
+ * The MLP denoiser for low-dimensional data: ε̂(x, t [, γ] [, class]) with a residual trunk.
+ *
+ *   temb₀ = timeEmbedding(t, E)  (+ cond_proj(gammaEmbedding(γ)) when the γ-embedding is on: a bias-free linear
+ *           d_γ → E added to the time features before the time MLP, as diffusers' TimestepEmbedding does with
+ *           `time_cond_proj_dim`; official code L858–864)
+ *   temb  = W₂·SiLU(W₁·temb₀)  (+ classEmbedding[label + 1] for class-conditional models; row 0 is the null label −1)
+ *   h     = W_in·x;  per block: h ← h + W_b2·SiLU(W_b1·SiLU(h) + W_bt·temb)
+ *   ε̂     = W_out·SiLU(h)
+ * Shapes: x [B, D], t [B] (DDPM index), γ [B], labels [B] (−1 = unconditional). Output [B, D].
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArgumentError, ShapeError } from '../errors.js';
+import type { Rng } from '../data/rng.js';
+import { gammaEmbedding, timeEmbedding } from './embeddings.js';
+import { addParam, type ParamSet, uniformInit } from './params.js';
+
+export interface MlpConfig {
+  /** Data dimension D. */
+  dim: number;
+  /** Hidden width H. Default 256. */
+  hidden: number;
+  /** Residual blocks. Default 3. */
+  blocks: number;
+  /** Sinusoidal time-feature dimension E. Default 64. */
+  timeEmbedDim: number;
+  /** Classes for a class-conditional model (0 = unconditional). Default 0. */
+  numClasses: number;
+  /** γ-embedding dimension d_γ (0 = no γ-embedding: LCM students and teachers). SPLAM default 256. */
+  gammaEmbedDim: number;
+}
+
+export const DEFAULT_MLP: Omit<MlpConfig, 'dim'> = { hidden: 256, blocks: 3, timeEmbedDim: 64, numClasses: 0, gammaEmbedDim: 0 };
+
+export interface Mlp {
+  config: MlpConfig;
+  params: ParamSet;
+  /** ε̂ for x [B, D] at times t [B]; γ [B] (ignored without a γ-embedding; default 1); labels [B] (default −1). */
+  apply(x: tf.Tensor, t: tf.Tensor1D, gamma?: tf.Tensor1D, labels?: tf.Tensor1D | number[]): tf.Tensor2D;
+}
+
+function checkConfig(c: MlpConfig): void {
+  const ints: (keyof MlpConfig)[] = ['dim', 'hidden', 'blocks', 'timeEmbedDim', 'numClasses', 'gammaEmbedDim'];
+  for (const k of ints) if (!Number.isInteger(c[k]) || c[k] < 0) throw new ArgumentError('makeMlp', k, c[k], 'an integer ≥ 0');
+  for (const k of ['dim', 'hidden', 'timeEmbedDim'] as const) if (c[k] < 1) throw new ArgumentError('makeMlp', k, c[k], 'an integer ≥ 1');
+  if (c.timeEmbedDim % 2) throw new ArgumentError('makeMlp', 'timeEmbedDim', c.timeEmbedDim, 'an even integer');
+  if (c.gammaEmbedDim % 2) throw new ArgumentError('makeMlp', 'gammaEmbedDim', c.gammaEmbedDim, 'an even integer (0 = off)');
+}
+
+/** Build an MLP with weights drawn from `rng` (PyTorch's default Linear init). */
+export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng): Mlp {
+  const config: MlpConfig = { ...DEFAULT_MLP, ...partial };
+  checkConfig(config);
+  const { dim: D, hidden: H, timeEmbedDim: E, blocks, numClasses, gammaEmbedDim } = config;
+  const params: ParamSet = new Map();
+  const linear = (name: string, fanIn: number, fanOut: number, bias = true) => {
+    const w = addParam(params, `${name}.weight`, [fanIn, fanOut], uniformInit([fanIn, fanOut], fanIn, rng));
+    const b = bias ? addParam(params, `${name}.bias`, [fanOut], uniformInit([fanOut], fanIn, rng)) : undefined;
+    return (x: tf.Tensor2D) => (b ? tf.add(tf.matMul(x, w as tf.Tensor2D), b) : tf.matMul(x, w as tf.Tensor2D)) as tf.Tensor2D;
+  };
+  const time1 = linear('time.linear1', E, H);
+  const time2 = linear('time.linear2', H, H);
+  const condProj = gammaEmbedDim > 0 ? linear('time.cond_proj', gammaEmbedDim, E, false) : undefined;
+  const classEmb =
+    numClasses > 0
+      ? addParam(params, 'class_embedding', [numClasses + 1, H], Float32Array.from(rng.normalArray((numClasses + 1) * H)))
+      : undefined;
+  const inProj = linear('in', D, H);
+  const blockFns = Array.from({ length: blocks }, (_, i) => ({
+    l1: linear(`block${i}.linear1`, H, H),
+    lt: linear(`block${i}.time`, H, H),
+    l2: linear(`block${i}.linear2`, H, H),
+  }));
+  const outProj = linear('out', H, D);
+
+  const apply: Mlp['apply'] = (x, t, gamma, labels) => {
+    const B = x.shape[0];
+    if (x.size !== B * D) throw new ShapeError('Mlp.apply', 'x', `[B, ${D}]`, x.shape);
+    if (t.shape[0] !== B) throw new ShapeError('Mlp.apply', 't', `[${B}]`, t.shape);
+    return tf.tidy(() => {
+      let temb = timeEmbedding(t, E);
+      if (condProj) {
+        const g = gamma ?? (tf.ones([B]) as tf.Tensor1D);
+        if (g.shape[0] !== B) throw new ShapeError('Mlp.apply', 'gamma', `[${B}]`, g.shape);
+        temb = temb.add(condProj(gammaEmbedding(g, gammaEmbedDim)));
+      }
+      let te = time2(silu(time1(temb)));
+      if (classEmb) {
+        const lab = labels === undefined ? new Array(B).fill(-1) : Array.isArray(labels) ? labels : Array.from(labels.dataSync());
+        if (lab.length !== B) throw new ShapeError('Mlp.apply', 'labels', `[${B}]`, [lab.length]);
+        lab.forEach((l, i) => {
+          if (!(Number.isInteger(l) && l >= -1 && l < numClasses)) throw new ArgumentError('Mlp.apply', `labels[${i}]`, l, `an integer in [−1, ${numClasses - 1}]`);
+        });
+        te = te.add(tf.gather(classEmb, tf.tensor1d(lab.map((l) => l + 1), 'int32'))) as tf.Tensor2D;
+      }
+      let h = inProj(x.reshape([B, D]) as tf.Tensor2D);
+      for (const b of blockFns) {
+        const u = b.l1(silu(h)).add(b.lt(silu(te))) as tf.Tensor2D;
+        h = h.add(b.l2(silu(u))) as tf.Tensor2D;
+      }
+      return outProj(silu(h));
+    });
+  };
+  return { config, params, apply };
+}
+
+function silu(x: tf.Tensor2D): tf.Tensor2D {
+  return x.mul(tf.sigmoid(x));
+}

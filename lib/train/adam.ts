@@ -1,0 +1,90 @@
+/**
+ * AdamW (Loshchilov & Hutter 2019) over a named parameter set, with global-norm gradient clipping, as the official
+ * code trains (AdamW β = (0.9, 0.999), ε = 1e-8, clip 1.0; weight decay 0 in the README run, 1e-2 by default).
+ * Written here rather than tf.train.adam so that its state is keyed by parameter name and checkpoints restore
+ * exactly in a new process.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ArgumentError } from '../errors.js';
+import type { ParamSet } from '../nn/params.js';
+
+export interface AdamConfig {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Clip the global gradient norm to this value (0 = no clipping). */
+  gradClip: number;
+}
+
+export const DEFAULT_ADAM: AdamConfig = { lr: 1e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, gradClip: 1 };
+
+export interface AdamState {
+  step: number;
+  m: Map<string, tf.Variable>;
+  v: Map<string, tf.Variable>;
+}
+
+export interface AdamStepResult {
+  /** The loss before the update. */
+  loss: number;
+  /** Global gradient norm before clipping. */
+  gradNorm: number;
+}
+
+export class Adam {
+  readonly config: AdamConfig;
+  readonly state: AdamState;
+
+  constructor(
+    readonly params: ParamSet,
+    config: Partial<AdamConfig> = {},
+  ) {
+    this.config = { ...DEFAULT_ADAM, ...config };
+    for (const k of ['lr', 'eps'] as const) if (!(this.config[k] > 0)) throw new ArgumentError('Adam', k, this.config[k], 'a number > 0');
+    for (const k of ['beta1', 'beta2'] as const) if (!(this.config[k] >= 0 && this.config[k] < 1)) throw new ArgumentError('Adam', k, this.config[k], 'a number in [0, 1)');
+    for (const k of ['weightDecay', 'gradClip'] as const) if (!(this.config[k] >= 0)) throw new ArgumentError('Adam', k, this.config[k], 'a number ≥ 0');
+    const zeros = () => new Map([...params].map(([n, p]) => [n, tf.variable(tf.zerosLike(p), false)]));
+    this.state = { step: 0, m: zeros(), v: zeros() };
+  }
+
+  /**
+   * One step: gradients of `lossFn` with respect to every parameter, clipped, then the AdamW update.
+   * A non-finite loss or gradient norm leaves the parameters unchanged (the caller decides to stop).
+   */
+  step(lossFn: () => tf.Scalar): AdamStepResult {
+    const vars = [...this.params.values()];
+    const { value, grads } = tf.variableGrads(lossFn, vars);
+    try {
+      const loss = value.dataSync()[0];
+      const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))).dataSync()[0]);
+      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
+      const { lr, beta1, beta2, eps, weightDecay, gradClip } = this.config;
+      const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / gradNorm : 1;
+      this.state.step += 1;
+      const bc1 = 1 - beta1 ** this.state.step;
+      const bc2 = 1 - beta2 ** this.state.step;
+      tf.tidy(() => {
+        for (const [name, p] of this.params) {
+          const g = grads[p.name].mul(scale);
+          const m = this.state.m.get(name)!;
+          const v = this.state.v.get(name)!;
+          m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+          v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+          const update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
+          const decayed = weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+          p.assign(decayed.sub(update.mul(lr)));
+        }
+      });
+      return { loss, gradNorm };
+    } finally {
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    }
+  }
+
+  dispose(): void {
+    for (const v of [...this.state.m.values(), ...this.state.v.values()]) v.dispose();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The training loop shared by every trainer: runs steps, stops on a non-finite loss, logs averaged metrics,
+ * saves checkpoints on a schedule, and reports progress. The step itself and what a checkpoint holds belong to
+ * the caller.
+ */
+import { SplamError } from '../errors.js';
+
+/** A NaN or ±Inf loss (or gradient norm): the run stops as failed; the last good checkpoint is kept. */
+export class NonFiniteLossError extends SplamError {
+  readonly code = 'non_finite_loss';
+  constructor(
+    /** The failing step, counted from 1 (as `stepsDone` after it would be). */
+    readonly step: number,
+    readonly key: string,
+    readonly value: number,
+    readonly lastCheckpointStep: number | null,
+  ) {
+    super(
+      `training stopped at step ${step}: ${key} is ${value} (non-finite); ` +
+        (lastCheckpointStep === null ? 'no checkpoint was saved before it' : `the last good checkpoint is after step ${lastCheckpointStep}`),
+    );
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export interface LoopOptions {
+  /** First step to run (0, or the checkpoint's step when resuming). */
+  startStep: number;
+  /** Total steps: the loop runs steps startStep … totalSteps − 1. */
+  totalSteps: number;
+  /** One optimisation step; returns scalar metrics (must include `loss`). */
+  step: (i: number) => Record<string, number> & { loss: number };
+  /** Average the step metrics over this many steps and pass them to `log`. Default 50. */
+  logEvery?: number;
+  log?: (step: number, metrics: Record<string, number>) => void;
+  /** Save a checkpoint every this many steps (and at the end). 0 = only at the end. */
+  checkpointEvery?: number;
+  /** Persist a checkpoint after step `step` completed (i.e. `step` steps are done). */
+  checkpoint?: (stepsDone: number) => Promise<void>;
+  progress?: (e: { done: number; total: number; label: string }) => void;
+  /** Stop early (for example on SIGINT) after the current step, with a checkpoint. */
+  shouldStop?: () => boolean;
+}
+
+export interface LoopResult {
+  stepsDone: number;
+  lastMetrics: Record<string, number>;
+  stopped: boolean;
+}
+
+export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
+  const logEvery = o.logEvery ?? 50;
+  const ckEvery = o.checkpointEvery ?? 0;
+  let lastCk: number | null = o.startStep > 0 ? o.startStep : null;
+  let acc: Record<string, number> = {};
+  let count = 0;
+  let last: Record<string, number> = {};
+  let i = o.startStep;
+  let stopped = false;
+  for (; i < o.totalSteps; i++) {
+    const m = o.step(i);
+    for (const [k, v] of Object.entries(m)) {
+      if (!Number.isFinite(v) && (k === 'loss' || k === 'gradNorm')) throw new NonFiniteLossError(i + 1, k, v, lastCk);
+      acc[k] = (acc[k] ?? 0) + v;
+    }
+    count++;
+    last = m;
+    const done = i + 1;
+    if (count === logEvery || done === o.totalSteps) {
+      const avg = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v / count]));
+      o.log?.(done, avg);
+      o.progress?.({ done, total: o.totalSteps, label: `loss ${avg.loss.toExponential(3)}` });
+      acc = {};
+      count = 0;
+    }
+    const stopNow = o.shouldStop?.() ?? false;
+    if (o.checkpoint && ((ckEvery > 0 && done % ckEvery === 0) || done === o.totalSteps || stopNow)) {
+      await o.checkpoint(done);
+      lastCk = done;
+    }
+    if (stopNow) {
+      stopped = true;
+      i++;
+      break;
+    }
+  }
+  return { stepsDone: i, lastMetrics: last, stopped };
+}
