@@ -43,6 +43,6 @@ if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install 
 node bin/splam.mjs doctor
 
 if [ "$RUN_MAIN" -eq 1 ]; then
-  echo "setup: running the main job (experiments/solvers.json), recorded in ${SPLAM_STORE:-./store}"
-  node bin/splam.mjs run experiments/solvers.json
+  echo "setup: running the main job (experiments/ring2d-splam.json), recorded in ${SPLAM_STORE:-./store}"
+  node bin/splam.mjs run experiments/ring2d-splam.json
 fi

@@ -7,7 +7,9 @@ import { Command, CommanderError } from 'commander';
 import { ArgumentError, ConfigError, formatError } from '../errors.js';
 import { registerRunsCommands } from './runs.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerResumeCommand } from './resume.js';
 import { registerRunCommand } from './run.js';
+import { registerSweepCommand } from './sweep.js';
 
 export function buildProgram(): Command {
   const program = new Command('splam')
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true });
   registerRunCommand(program);
+  registerResumeCommand(program);
+  registerSweepCommand(program);
   registerDoctorCommand(program);
   registerRunsCommands(program);
   return program;
@@ -36,4 +40,5 @@ export async function main(argv: string[] = process.argv): Promise<number> {
 }
 
 const code = await main();
-process.exitCode = code;
+// A command may set its own non-zero exit code (130: interrupted with a checkpoint).
+if (code !== 0 || process.exitCode === undefined) process.exitCode = code;

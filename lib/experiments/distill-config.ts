@@ -54,13 +54,19 @@ export const distillSchema = z
         /** γ-embedding dimension (code: 256, inferred); 0 = no γ-embedding (LCM). */
         gammaEmbedDim: z.number().int().min(0).multipleOf(2).default(256),
         /**
+         * Init of the new γ-projection `time.cond_proj` when starting from a checkpoint: `random` (the code: PyTorch's
+         * default Linear init, so even γ = 1 perturbs the teacher's time features) or `zero` (the student starts as
+         * the teacher exactly).
+         */
+        gammaProjInit: z.enum(['random', 'zero']).default('random'),
+        /**
          * `teacher`: copy the learned teacher's weights (SPLAM starts from SD); `scratch`: random init; or a path
          * to a teacher checkpoint. Default: `teacher` with a learned teacher, else `scratch`.
          */
         init: z.string().min(1).optional(),
       })
       .strict()
-      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256 }),
+      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random' }),
     objective: z
       .object({
         /** Solver grid points N/k (code: 50, i.e. skip k = 20 for N = 1000). */

@@ -81,6 +81,8 @@ export function setupDistill(c: DistillConfig): DistillState {
     const loaded = loadNet(ck, initRng.split(), { gammaEmbedDim: c.student.gammaEmbedDim });
     student = loaded.net;
     initMissing = loaded.missing;
+    const proj = student.params.get('time.cond_proj.weight');
+    if (proj && c.student.gammaProjInit === 'zero' && initMissing.includes('time.cond_proj.weight')) proj.assign(tf.zerosLike(proj));
   }
   const target = makeMlp(student.config, initRng.split());
   copyParams(target.params, student.params);
@@ -188,6 +190,11 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
       const noise = makeRng(e.seed + 1 + steps); // the re-noising stream: the same for every run at this step count
       const out = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond });
       score(out.x, 'student', steps, out.nfe);
+      if (steps > 1) {
+        // The deterministic chain (implied noise): its same-noise error is the cumulative error of the jumps.
+        const det = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond, noise: 'implied' });
+        score(det.x, 'student-det', steps, det.nfe);
+      }
     }
     const nfePerCall = s.data.numClasses > 0 ? 2 : 1; // a guided teacher costs two network calls per evaluation
     for (const solver of e.baselines) {

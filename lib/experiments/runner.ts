@@ -20,6 +20,8 @@ export interface RunFileOptions {
   storeDir?: string;
   /** Run name; default the config's `name` or the file's base name. */
   name?: string;
+  /** Extra tags beside `kind` and `config` (a sweep adds `sweep` and `sweep.point`). */
+  tags?: Record<string, string>;
   onProgress?: Progress;
   /** Called once the run exists (to print its id before the work starts). */
   onStart?: (runId: string, backend: BackendInfo) => void;
@@ -122,7 +124,7 @@ export async function runConfigFile(file: string, opts: RunFileOptions = {}): Pr
       params: config as Params,
       seed: kind.seedOf(config),
       backend,
-      tags: { kind: kind.kind, config: file },
+      tags: { kind: kind.kind, config: file, ...opts.tags },
     });
     opts.onStart?.(run.id, backend);
     return await execute(kind, config, run, opts);

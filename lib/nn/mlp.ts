@@ -91,7 +91,9 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
         lab.forEach((l, i) => {
           if (!(Number.isInteger(l) && l >= -1 && l < numClasses)) throw new ArgumentError('Mlp.apply', `labels[${i}]`, l, `an integer in [−1, ${numClasses - 1}]`);
         });
-        te = te.add(tf.gather(classEmb, tf.tensor1d(lab.map((l) => l + 1), 'int32'))) as tf.Tensor2D;
+        // A one-hot matmul, not tf.gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel in tfjs 4.22.
+        const oneHot = tf.oneHot(tf.tensor1d(lab.map((l) => l + 1), 'int32'), numClasses + 1).toFloat() as tf.Tensor2D;
+        te = te.add(tf.matMul(oneHot, classEmb as tf.Tensor2D)) as tf.Tensor2D;
       }
       let h = inProj(x.reshape([B, D]) as tf.Tensor2D);
       for (const b of blockFns) {

@@ -39,6 +39,12 @@ export interface LcmSampleOptions<C> {
   /** Fresh noise between steps. */
   rng: Rng;
   boundary?: BoundaryOptions;
+  /**
+   * What re-noises between steps: `fresh` z ~ N(0, I) (LCM's sampler; default) or `implied`, the noise the model
+   * itself implies, ε̂ = (x − α_τ·denoised)/σ_τ — a deterministic chain of consistency jumps from x_T, whose
+   * same-noise error is the cumulative error of the sub-path jumps.
+   */
+  noise?: 'fresh' | 'implied';
   /** Keep the denoised estimate of every step. */
   returnDenoised?: boolean;
   onStep?: (info: { i: number; t: number; denoised: tf.Tensor }) => void;
@@ -76,8 +82,12 @@ export function lcmSample<C>(
     if (opts.returnDenoised) kept.push(denoised.clone());
     if (i + 1 < timesteps.length) {
       const next = timesteps[i + 1];
-      const z = opts.rng.normalArray(xT.size);
-      x = tf.tidy(() => denoised.mul(schedule.alpha(next)).add(tf.tensor(z, xT.shape).mul(schedule.sigma(next))));
+      const implied = opts.noise === 'implied';
+      const z = implied ? undefined : opts.rng.normalArray(xT.size);
+      x = tf.tidy(() => {
+        const noise = z ? tf.tensor(z, xT.shape) : prev.sub(denoised.mul(schedule.alpha(t))).div(schedule.sigma(t));
+        return denoised.mul(schedule.alpha(next)).add(noise.mul(schedule.sigma(next)));
+      });
       denoised.dispose();
     } else {
       x = denoised;

@@ -64,7 +64,9 @@ export function formatTable(columns: readonly Column[], rows: readonly unknown[]
 }
 
 /** Duration of a run: to its end, or to its last heartbeat while running or crashed. */
-export function runDuration(r: RunRecord): number {
+export function runDuration(r: RunRecord, now: number = Date.now()): number {
+  // A live run has no end yet: its duration so far. (Its heartbeat lives in a file's mtime, not in the record.)
+  if (r.status === 'running') return now - r.createdAt;
   return (r.endedAt ?? r.heartbeatAt) - r.createdAt;
 }
 

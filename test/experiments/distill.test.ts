@@ -74,9 +74,9 @@ test('evaluation scores the student and the baselines on the same noise, and a t
   distillStep(s, c);
   assert.equal(tf.memory().numTensors, before);
   const ev = evaluateDistill(s, c);
-  assert.deepEqual(ev.rows.map((r) => `${r.method}:${r.steps}`), ['student:1', 'student:2', 'ddim:1', 'ddim:2', 'dpmpp2m:1', 'dpmpp2m:2']);
+  assert.deepEqual(ev.rows.map((r) => `${r.method}:${r.steps}`), ['student:1', 'student:2', 'student-det:2', 'ddim:1', 'ddim:2', 'dpmpp2m:1', 'dpmpp2m:2']);
   // One DDIM step and one DPM-Solver++ step are the same update (written differently: float32 rounding only).
-  assert.ok(Math.abs(ev.rows[2].metrics.sameNoiseMean! - ev.rows[4].metrics.sameNoiseMean!) < 1e-6);
+  assert.ok(Math.abs(ev.rows[3].metrics.sameNoiseMean! - ev.rows[5].metrics.sameNoiseMean!) < 1e-6);
   assert.ok(ev.rows.every((r) => Number.isFinite(r.metrics.sw2!) && r.metrics.coverage! >= 0));
   assert.equal(ev.jumpErrors.length, 10, "ten sub-path starts, each jumping to the data end");
   assert.equal(tf.memory().numTensors, before);

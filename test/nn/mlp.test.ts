@@ -80,3 +80,14 @@ test('EMA: θ⁻ ← μ·θ⁻ + (1 − μ)·θ', () => {
   disposeParams(a.params);
   disposeParams(b.params);
 });
+
+test('a class-conditional network trains on the default backend (class-embedding gradients exist)', () => {
+  const net = makeMlp({ dim: 2, hidden: 8, blocks: 1, timeEmbedDim: 8, numClasses: 3 }, makeRng(8));
+  const x = tf.randomNormal([6, 2], 0, 1, 'float32', 1);
+  const t = tf.tensor1d([1, 2, 3, 4, 5, 6]);
+  const vars = [...net.params.values()];
+  const { value, grads } = tf.variableGrads(() => net.apply(x, t, undefined, [0, 1, 2, -1, 0, 1]).square().mean() as tf.Scalar, vars);
+  const emb = net.params.get('class_embedding')!;
+  assert.ok(Number.isFinite(value.dataSync()[0]));
+  assert.ok(grads[emb.name].abs().sum().dataSync()[0] > 0);
+});

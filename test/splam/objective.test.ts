@@ -152,3 +152,14 @@ test('one step of the multistep sampler with the oracle student is the exact PF-
   assert.equal(tf.memory().numTensors, before);
   tf.dispose([xT, x]);
 });
+
+test('with implied noise the multistep sampler is a deterministic chain of consistency jumps', () => {
+  const xT = tf.randomNormal([16, 2], 0, 1, 'float32', 9);
+  const ts = lcmTimesteps(solverGrid(), 4);
+  const a = lcmSample(oracle, sd, xT, ts, { rng: makeRng(1), noise: 'implied' }).x;
+  const b = lcmSample(oracle, sd, xT, ts, { rng: makeRng(2), noise: 'implied' }).x;
+  assert.equal(maxAbsDiff(a, b), 0);
+  const fresh = lcmSample(oracle, sd, xT, ts, { rng: makeRng(1) }).x;
+  assert.ok(maxAbsDiff(a, fresh) > 1e-3);
+  tf.dispose([xT, a, b, fresh]);
+});

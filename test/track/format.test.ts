@@ -1,7 +1,7 @@
 /** Terminal presentation: numbers, durations, tables that fit, footers that say what was cut. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDuration, formatNumber, formatRunsTable, formatTable } from '../../lib/track/format.js';
+import { formatDuration, formatNumber, formatRunsTable, formatTable, runDuration } from '../../lib/track/format.js';
 import type { RunRecord } from '../../lib/track/types.js';
 
 test('numbers print as integers, 5 significant digits, exponents at the extremes, NaN by name', () => {
@@ -23,4 +23,11 @@ test('the runs table says how many matched when it shows only some', () => {
   assert.match(formatRunsTable([run], { total: 120 }), /\n1 of 120 runs shown \(--limit 0 for all\)\n$/);
   assert.match(formatRunsTable([run]), /\n1 run\n$/);
   assert.equal(formatRunsTable([]), 'no runs match\n');
+});
+
+test('a running run\'s duration is the time so far; an ended run\'s runs to its end', () => {
+  const base = { createdAt: 1_000, heartbeatAt: 1_100, endedAt: null } as unknown as RunRecord;
+  assert.equal(runDuration({ ...base, status: 'running' } as RunRecord, 61_000), 60_000);
+  assert.equal(runDuration({ ...base, status: 'finished', endedAt: 5_000 } as RunRecord, 61_000), 4_000);
+  assert.equal(runDuration({ ...base, status: 'crashed' } as RunRecord, 61_000), 100);
 });
