@@ -93,6 +93,31 @@ try {
     note('finish (fsync series, commit run.json + index), ms', finishMs.toFixed(2));
   }
 
+  // ---------------------------------------------------------------- 1b. peer: plain lowdb, one write per point
+  // The design the store replaces: metric points inside the lowdb document, `db.write()` per point (what a
+  // lowdb user does by default). Measured in the same run, with a 1,000-run index beside the series.
+  console.log('\npeer: plain lowdb 7 (JSONFile), points stored in the document, db.write() per point');
+  {
+    const { Low } = await import('lowdb');
+    const { JSONFile } = await import('lowdb/node');
+    type Doc = { runs: Record<string, { params: Record<string, number>; metrics: { k: string; s: number; v: number; t: number }[] }> };
+    const db = new Low<Doc>(new JSONFile<Doc>(path.join(root, 'peer.json')), { runs: {} });
+    for (let i = 0; i < 1000; i++) db.data.runs[`run${i}`] = { params: { k: i % 7, lr: 1e-3, seed: i }, metrics: [] };
+    await db.write();
+    const M = 500;
+    const peerMs = await median(async () => {
+      for (let i = 0; i < M; i++) {
+        db.data.runs.run0.metrics.push({ k: 'loss', s: i, v: i * 1e-3, t: Date.now() });
+        await db.write();
+      }
+    }, 3);
+    const peerUs = (peerMs * 1000) / M;
+    const ours = results.logging as { bufferedUsPerPoint: number; flushEveryPointUsPerPoint: number };
+    results.peerLowdb = { usPerPoint: peerUs, points: M, indexRuns: 1000, ratioBuffered: ours.bufferedUsPerPoint / peerUs, ratioFlushed: ours.flushEveryPointUsPerPoint / peerUs };
+    note('peer: lowdb write() per point (1,000-run document), µs/point', peerUs.toFixed(1));
+    note('time ratio ours/peer: buffered | flushed every point', `${(ours.bufferedUsPerPoint / peerUs).toExponential(2)} | ${(ours.flushEveryPointUsPerPoint / peerUs).toExponential(2)}`);
+  }
+
   // ---------------------------------------------------------------- 2. a big store
   console.log(`\ngenerating ${RUNS.toLocaleString('en')} runs × ${POINTS.toLocaleString('en')} points`);
   const dir = path.join(root, 'big');

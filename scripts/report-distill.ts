@@ -32,7 +32,9 @@ const cell = (rs: RunRecord[], key: string) => {
   return s.n > 1 ? `${fmt(s.m)} ± ${fmt(s.sd)}` : fmt(s.m);
 };
 const params = (r: RunRecord) => r.params as Record<string, any>;
-const isLcm = (r: RunRecord) => params(r).objective?.gamma?.kind === 'fixed' && params(r).objective?.gamma?.value === 1 && params(r).student?.gammaEmbedDim === 0;
+const isLcm = (r: RunRecord) => params(r).objective?.gamma?.kind === 'fixed' && params(r).objective?.gamma?.value === 1;
+/** LCM, LCM without the γ-projection (the student starts exactly at the teacher), or SPLAM. */
+const methodOf = (r: RunRecord) => (isLcm(r) ? (params(r).student?.gammaEmbedDim === 0 ? 'LCM (no γ-projection)' : 'LCM') : 'SPLAM');
 /** Same-noise error key: the 1-step map, or the deterministic chain for n > 1. */
 const sameNoiseKey = (method: string, n: number) => (method === 'student' && n > 1 ? `student-det/steps${n}/sameNoiseMean` : `${method}/steps${n}/sameNoiseMean`);
 
@@ -51,8 +53,7 @@ for (const [title, , keyOf] of metrics) {
     const main = runs.filter((r) => r.experiment === `distill-${ds}`);
     if (!main.length) continue;
     const groups: [string, RunRecord[], string][] = [
-      ['LCM', main.filter(isLcm), 'student'],
-      ['SPLAM', main.filter((r) => !isLcm(r)), 'student'],
+      ...['LCM', 'SPLAM', 'LCM (no γ-projection)'].map((m): [string, RunRecord[], string] => [m, main.filter((r) => methodOf(r) === m), 'student']),
       ['DDIM (exact teacher)', main.slice(0, 1), 'ddim'],
       ['DPM-Solver++(2M) (exact teacher)', main.slice(0, 1), 'dpmpp2m'],
     ];
@@ -71,7 +72,8 @@ out.push('\nRuns (`splam runs show <id>`):');
 for (const ds of datasets) {
   const main = runs.filter((r) => r.experiment === `distill-${ds}`);
   if (!main.length) continue;
-  out.push(`- ${ds}: LCM ${main.filter(isLcm).map((r) => r.id).join(', ')}; SPLAM ${main.filter((r) => !isLcm(r)).map((r) => r.id).join(', ')}`);
+  const ids = (m: string) => main.filter((r) => methodOf(r) === m).map((r) => r.id).join(', ');
+  out.push(`- ${ds}: ${['LCM', 'SPLAM', 'LCM (no γ-projection)'].filter((m) => ids(m)).map((m) => `${m} ${ids(m)}`).join('; ')}`);
 }
 
 // Ablations on ring2d.
@@ -80,14 +82,14 @@ if (abl.length) {
   const refs = runs.filter((r) => r.experiment === 'distill-ring2d' && [0, 1].includes(params(r).seed));
   const groups = new Map<string, RunRecord[]>();
   const add = (key: string, r: RunRecord) => groups.set(key, [...(groups.get(key) ?? []), r]);
-  for (const r of refs) add(`${isLcm(r) ? 'LCM' : 'SPLAM'}: defaults (k = 20, L2, μ = 0.95, γ ~ U[0, 1], rss, random γ-projection init)`, r);
+  for (const r of refs) add(`${methodOf(r)}: defaults (k = 20, L2, μ = 0.95, γ ~ U[0, 1], rss, random γ-projection init)`, r);
   for (const r of abl) {
     const point = (r.tags['sweep.point'] ?? '').split(',').filter((p) => !p.startsWith('seed=')).join(', ');
     const readable = point
       .replace(/objective\.numDdimTimesteps=(\d+)/, (_, n) => `k = ${1000 / Number(n)}`)
       .replace(/objective\./g, '')
       .replace(/student\./g, '');
-    add(`${isLcm(r) ? 'LCM' : 'SPLAM'}: ${readable}`, r);
+    add(`${methodOf(r)}: ${readable}`, r);
   }
   const cols: [string, string][] = [
     ['1-step same-noise', 'student/steps1/sameNoiseMean'],

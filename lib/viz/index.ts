@@ -1,0 +1,18 @@
+/**
+ * Plotly figure builders: pure functions from the library's result types (host arrays, never tensors, never the
+ * run store) to plain JSON figures, plus notebook display helpers.
+ */
+export type * from './types.js';
+export { trajectoryFigure, type SlOdeSegments, type TrajectoryFigureInput } from './trajectories.js';
+export { gammaErrorFigure, subPathErrorFigure, type GammaErrorFigureOptions, type SubPathErrorFigureOptions } from './subpath-error.js';
+export {
+  qualityRowsFromEval,
+  qualityRowsFromSolverComparison,
+  qualityVsStepsFigure,
+  type QualityOptions,
+  type QualityRow,
+} from './quality.js';
+export { comparisonFigure, curveFromSeries, trainingCurvesFigure, type Curve, type TrainingCurvesOptions } from './training.js';
+export { parallelCoordinatesFigure, type ParallelCoordinatesOptions } from './parcoords.js';
+export { displayFigure, figureSummary, plotlyMimeBundle, PLOTLY_MIME, type DisplayOptions, type TslabDisplay } from './display.js';
+export { PALETTE } from './style.js';
