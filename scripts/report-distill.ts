@@ -82,14 +82,29 @@ if (abl.length) {
   const refs = runs.filter((r) => r.experiment === 'distill-ring2d' && [0, 1].includes(params(r).seed));
   const groups = new Map<string, RunRecord[]>();
   const add = (key: string, r: RunRecord) => groups.set(key, [...(groups.get(key) ?? []), r]);
-  for (const r of refs) add(`${methodOf(r)}: defaults (k = 20, L2, μ = 0.95, γ ~ U[0, 1], rss, random γ-projection init)`, r);
+  for (const r of refs) add(`${methodOf(r)}: defaults (k = 20, L2, EMA μ = 0.95${isLcm(r) ? '' : ', γ ~ U[0, 1], σ_γ rss, random γ-projection init, γ-embedding scale 1000'})`, r);
+  // Variant = the sweep's name suffix (ring2d-<method>-<variant>) plus its swept values other than the seed.
+  const VARIANTS: Record<string, string> = {
+    k: '',
+    huber: 'pseudo-Huber loss, c = 0.001',
+    ema: '',
+    gamma: '',
+    linear: 'σ_γ linear (DDIM-exact)',
+    zeroinit: 'γ-projection zero-initialised',
+    noemb: 'no γ-embedding',
+    long: '8,000 training steps',
+    embscale: 'γ-embedding scale 1 (code: 1000)',
+  };
   for (const r of abl) {
-    const point = (r.tags['sweep.point'] ?? '').split(',').filter((p) => !p.startsWith('seed=')).join(', ');
-    const readable = point
-      .replace(/objective\.numDdimTimesteps=(\d+)/, (_, n) => `k = ${1000 / Number(n)}`)
-      .replace(/objective\./g, '')
-      .replace(/student\./g, '');
-    add(`${methodOf(r)}: ${readable}`, r);
+    const m = /^ring2d-(?:lcm|splam)-([a-z]+)(?:\[(.*)\])?$/.exec(r.name);
+    const variant = m ? (VARIANTS[m[1]] ?? m[1]) : r.name;
+    const point = (m?.[2] ?? '')
+      .replace(/(^|,)seed=\d+/, '')
+      .replace(/^,/, '')
+      .replace(/objective\.numDdimTimesteps=(\d+)/, (_, n) => `skip k = ${1000 / Number(n)}`)
+      .replace(/objective\.emaMu=/, 'EMA μ = ')
+      .replace(/objective\.gamma=\{"kind":"power","p":([\d.]+)\}/, (_, p) => `γ = U^(1/${p}) (${Number(p) > 1 ? 'skewed to 1' : 'skewed to 0'})`);
+    add(`${methodOf(r)}: ${[variant, point].filter(Boolean).join(', ')}`, r);
   }
   const cols: [string, string][] = [
     ['1-step same-noise', 'student/steps1/sameNoiseMean'],

@@ -59,6 +59,8 @@ export const distillSchema = z
          * the teacher exactly).
          */
         gammaProjInit: z.enum(['random', 'zero']).default('random'),
+        /** The γ-embedding's multiplier of g = 10 − 10γ (code: 1000, LCM's w-embedding scale). */
+        gammaEmbedScale: z.number().gt(0).default(1000),
         /**
          * `teacher`: copy the learned teacher's weights (SPLAM starts from SD); `scratch`: random init; or a path
          * to a teacher checkpoint. Default: `teacher` with a learned teacher, else `scratch`.
@@ -66,7 +68,7 @@ export const distillSchema = z
         init: z.string().min(1).optional(),
       })
       .strict()
-      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random' }),
+      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
     objective: z
       .object({
         /** Solver grid points N/k (code: 50, i.e. skip k = 20 for N = 1000). */

@@ -22,13 +22,12 @@ import { cOut, cSkip } from '../splam/boundary.js';
 import { dataEndErrors, referenceFlow, type ConsistencyMap } from '../splam/trajectory-error.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { trainLoop } from '../train/loop.js';
 import type { DistillConfig } from './distill-config.js';
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
+import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
-import { CHECKPOINT_NAME as CHECKPOINT_ARTIFACT } from './registry.js';
 
 interface DistillMeta {
   kind: 'distill';
@@ -75,10 +74,10 @@ export function setupDistill(c: DistillConfig): DistillState {
   let student: Mlp;
   let initMissing: string[] = [];
   if (init === 'scratch') {
-    student = makeMlp({ dim: data.D, ...c.student.architecture, numClasses: data.numClasses, gammaEmbedDim: c.student.gammaEmbedDim }, initRng.split());
+    student = makeMlp({ dim: data.D, ...c.student.architecture, numClasses: data.numClasses, gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale }, initRng.split());
   } else {
     const ck = init === 'teacher' ? teacherCk! : readNetCheckpoint(init);
-    const loaded = loadNet(ck, initRng.split(), { gammaEmbedDim: c.student.gammaEmbedDim });
+    const loaded = loadNet(ck, initRng.split(), { gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale });
     student = loaded.net;
     initMissing = loaded.missing;
     const proj = student.params.get('time.cond_proj.weight');
@@ -232,24 +231,19 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
   const s = setupDistill(c);
   try {
     if (ctx.resume) restoreDistill(s, ctx.resume);
-    const startStep = s.stepsDone;
-    const result = await trainLoop({
-      startStep,
+    const result = await trainAsRun(ctx, {
+      startStep: s.stepsDone,
       totalSteps: c.train.steps,
-      step: () => distillStep(s, c),
       logEvery: c.train.logEvery,
-      log: (step, m) => ctx.run.logMetrics({ 'train/loss': m.loss, 'train/grad_norm': m.gradNorm }, step),
       checkpointEvery: c.train.checkpointEvery,
-      checkpoint: async (done) => {
+      step: () => distillStep(s, c),
+      encode: (done) => {
         s.stepsDone = done;
-        await ctx.run.logArtifact(CHECKPOINT_ARTIFACT, encodeDistillCheckpoint(s), { kind: 'checkpoint' });
-        await ctx.run.flush();
+        return encodeDistillCheckpoint(s);
       },
-      progress: ctx.progress,
-      shouldStop: ctx.shouldStop,
     });
-    const summary: Record<string, number> = { 'train/steps': result.stepsDone, 'train/loss_final': result.lastMetrics.loss ?? NaN, params: countParams(s.student.params) };
-    if (result.stopped) return { summary, stopped: true, report: `stopped after ${result.stepsDone} steps (checkpoint saved; resume with splam resume ${ctx.run.id})` };
+    const summary = trainingSummary(result, countParams(s.student.params));
+    if (result.stopped) return stoppedResult(ctx, result, summary);
     const ev = evaluateDistill(s, c);
     for (const r of ev.rows) {
       for (const [k, v] of Object.entries(r.metrics)) if (k !== 'n' && Number.isFinite(v)) summary[`${r.method}/steps${r.steps}/${k}`] = v;

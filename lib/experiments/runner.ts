@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { parseConfig } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { openStore } from '../track/index.js';
+import { openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
 import { CHECKPOINT_NAME, EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES, type ExperimentKind, type Progress } from './registry.js';
@@ -85,27 +85,20 @@ function interruptFlag(): { requested: () => boolean; dispose: () => void } {
   };
 }
 
-/** Run a kind on a live run handle: finish it, or fail it (rethrowing), or mark it interrupted. */
+/** Run a kind on an open run: finish it, fail it (rethrowing), or mark it interrupted (resumable). */
 async function execute(kind: ExperimentKind, config: unknown, run: Run, opts: RunFileOptions, resume?: Uint8Array): Promise<RunFileResult> {
   const stop = interruptFlag();
   try {
-    const out = await kind.run(config, { run, progress: opts.onProgress ?? (() => {}), resume, shouldStop: stop.requested });
-    if (out.stopped) {
-      await run.setSummary(out.summary);
-      await run.fail(new Error(`interrupted; ${out.report}`));
-    } else {
-      await run.finish(out.summary);
-    }
-    return { runId: run.id, kind: kind.kind, ...out };
-  } catch (err) {
-    if (run.record().status === 'running') {
-      try {
-        await run.fail(err);
-      } catch {
-        // the original error matters more
+    return await runAs(run, async () => {
+      const out = await kind.run(config, { run, progress: opts.onProgress ?? (() => {}), resume, shouldStop: stop.requested });
+      if (out.stopped) {
+        await run.setSummary(out.summary);
+        await run.fail(new Error(`interrupted; ${out.report}`));
+      } else {
+        await run.finish(out.summary);
       }
-    }
-    throw err;
+      return { runId: run.id, kind: kind.kind, ...out };
+    });
   } finally {
     stop.dispose();
   }

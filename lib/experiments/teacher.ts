@@ -20,12 +20,12 @@ import { makeMlp, type Mlp } from '../nn/mlp.js';
 import { countParams, disposeParams } from '../nn/params.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { trainLoop } from '../train/loop.js';
 import { architectureSchema } from './distill-config.js';
 import { dataSchema, guidanceSchema, makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { scheduleSchema } from './mixture-config.js';
 import { writeNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
+import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
 export const teacherSchema = z
   .object({
@@ -68,7 +68,6 @@ export const teacherSchema = z
 
 export type TeacherConfig = z.output<typeof teacherSchema>;
 
-import { CHECKPOINT_NAME as TEACHER_CHECKPOINT } from './registry.js';
 
 interface TeacherMeta {
   kind: 'teacher-train';
@@ -161,23 +160,19 @@ export async function runTeacher(c: TeacherConfig, ctx: ExperimentContext): Prom
   const s = setup(c);
   try {
     if (ctx.resume) restore(s, ctx.resume);
-    const result = await trainLoop({
+    const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
-      step: () => step(s, c),
       logEvery: c.train.logEvery,
-      log: (i, m) => ctx.run.logMetrics({ 'train/loss': m.loss, 'train/grad_norm': m.gradNorm }, i),
       checkpointEvery: c.train.checkpointEvery,
-      checkpoint: async (done) => {
+      step: () => step(s, c),
+      encode: (done) => {
         s.stepsDone = done;
-        await ctx.run.logArtifact(TEACHER_CHECKPOINT, encode(s), { kind: 'checkpoint' });
-        await ctx.run.flush();
+        return encode(s);
       },
-      progress: ctx.progress,
-      shouldStop: ctx.shouldStop,
     });
-    const summary: Record<string, number> = { 'train/steps': result.stepsDone, 'train/loss_final': result.lastMetrics.loss ?? NaN, params: countParams(s.net.params) };
-    if (result.stopped) return { summary, stopped: true, report: `stopped after ${result.stepsDone} steps (checkpoint saved; resume with splam resume ${ctx.run.id})` };
+    const summary = trainingSummary(result, countParams(s.net.params));
+    if (result.stopped) return stoppedResult(ctx, result, summary);
     Object.assign(summary, evaluate(s, c));
     let exported = '';
     if (c.export) {

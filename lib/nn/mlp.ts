@@ -28,9 +28,11 @@ export interface MlpConfig {
   numClasses: number;
   /** γ-embedding dimension d_γ (0 = no γ-embedding: LCM students and teachers). SPLAM default 256. */
   gammaEmbedDim: number;
+  /** Multiplier of g = 10 − 10γ inside the γ-embedding; the code's 1000 (inherited from LCM's w-embedding). */
+  gammaEmbedScale: number;
 }
 
-export const DEFAULT_MLP: Omit<MlpConfig, 'dim'> = { hidden: 256, blocks: 3, timeEmbedDim: 64, numClasses: 0, gammaEmbedDim: 0 };
+export const DEFAULT_MLP: Omit<MlpConfig, 'dim'> = { hidden: 256, blocks: 3, timeEmbedDim: 64, numClasses: 0, gammaEmbedDim: 0, gammaEmbedScale: 1000 };
 
 export interface Mlp {
   config: MlpConfig;
@@ -45,6 +47,7 @@ function checkConfig(c: MlpConfig): void {
   for (const k of ['dim', 'hidden', 'timeEmbedDim'] as const) if (c[k] < 1) throw new ArgumentError('makeMlp', k, c[k], 'an integer ≥ 1');
   if (c.timeEmbedDim % 2) throw new ArgumentError('makeMlp', 'timeEmbedDim', c.timeEmbedDim, 'an even integer');
   if (c.gammaEmbedDim % 2) throw new ArgumentError('makeMlp', 'gammaEmbedDim', c.gammaEmbedDim, 'an even integer (0 = off)');
+  if (!(c.gammaEmbedScale > 0)) throw new ArgumentError('makeMlp', 'gammaEmbedScale', c.gammaEmbedScale, 'a number > 0');
 }
 
 /** Build an MLP with weights drawn from `rng` (PyTorch's default Linear init). */
@@ -82,7 +85,7 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
       if (condProj) {
         const g = gamma ?? (tf.ones([B]) as tf.Tensor1D);
         if (g.shape[0] !== B) throw new ShapeError('Mlp.apply', 'gamma', `[${B}]`, g.shape);
-        temb = temb.add(condProj(gammaEmbedding(g, gammaEmbedDim)));
+        temb = temb.add(condProj(gammaEmbedding(g, gammaEmbedDim, config.gammaEmbedScale)));
       }
       let te = time2(silu(time1(temb)));
       if (classEmb) {

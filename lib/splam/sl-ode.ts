@@ -48,7 +48,8 @@ export function subPathCoefs(schedule: Schedule, t: number | number[], s: number
     for (const [name, v] of [['t', ts[i]], ['s', ss[i]]] as const) {
       if (!(v >= 0 && v <= schedule.N - 1)) throw new ArgumentError(fn, name, v, `a time in [0, ${schedule.N - 1}]`);
     }
-    if (!(ss[i] < ts[i])) throw new ArgumentError(fn, 's', ss[i], `less than t = ${ts[i]} (a sub-path runs from s = t − k to t)`);
+    // s < t, except the degenerate sub-path [0, 0] of skip k = 1 (the code clamps t − k at 0: t = 0 gives s = 0).
+    if (!(ss[i] < ts[i]) && !(ss[i] === 0 && ts[i] === 0)) throw new ArgumentError(fn, 's', ss[i], `less than t = ${ts[i]} (a sub-path runs from s = max(t − k, 0) to t)`);
   }
   const vals = ts.map((ti, i) => {
     const si = ss[i];

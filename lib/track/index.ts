@@ -3,7 +3,7 @@
  * Layout and guarantees: store/README.md.
  */
 export * from './types.js';
-export { openStore, doctorStore, withRun, defaultStoreDir, FileRunStore, STORE_FORMAT, STORE_VERSION, type OpenStoreOptions } from './store.js';
+export { openStore, doctorStore, withRun, runAs, defaultStoreDir, FileRunStore, STORE_FORMAT, STORE_VERSION, type OpenStoreOptions } from './store.js';
 export { collectProvenance, packageVersions, type ProvenanceOptions } from './provenance.js';
 export { FilterError, parseFilter, parseOrderBy, compileFilter, evaluate, likeMatch, type FilterExpr } from './filter.js';
 export { compileQuery, DEFAULT_ORDER } from './query.js';

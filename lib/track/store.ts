@@ -191,7 +191,14 @@ export async function doctorStore(dir?: string, opts: { repair?: boolean; deep?:
  * with the error's message and stack when `fn` throws — then rethrow.
  */
 export async function withRun<T>(store: RunStore, opts: StartRunOptions, fn: (run: Run) => Promise<T> | T): Promise<T> {
-  const run = await store.startRun(opts);
+  return runAs(await store.startRun(opts), fn);
+}
+
+/**
+ * {@link withRun} for a run that is already open (a resumed one): finish it when `fn` resolves (unless `fn` ended
+ * it), or fail it with the error and rethrow.
+ */
+export async function runAs<T>(run: Run, fn: (run: Run) => Promise<T> | T): Promise<T> {
   let result: T;
   try {
     result = await fn(run);

@@ -50,10 +50,10 @@ test('an invalid config is rejected before any work starts, naming every bad fie
 test('an unknown experiment kind lists the known kinds; a misspelt key is named', () => {
   const store = mkdtempSync(join(tmpdir(), 'splam-run-'));
   const f = join(store, 'c.json');
-  writeFileSync(f, JSON.stringify({ kind: 'distill' }));
+  writeFileSync(f, JSON.stringify({ kind: 'distil' }));
   const r = splam(['run', f], store);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /kind: unknown experiment kind .*allowed: solver-comparison/);
+  assert.match(r.stderr, /kind: unknown experiment kind .*allowed: solver-comparison, distill, teacher/);
   writeFileSync(f, JSON.stringify({ kind: 'solver-comparison', datasets: [{ name: 'a', mixture: { type: 'ring' } }], sample: 3 }));
   const r2 = splam(['run', f], store);
   assert.equal(r2.code, 2);

@@ -91,3 +91,11 @@ test('a class-conditional network trains on the default backend (class-embedding
   assert.ok(Number.isFinite(value.dataSync()[0]));
   assert.ok(grads[emb.name].abs().sum().dataSync()[0] > 0);
 });
+
+test('the γ-embedding scale multiplies g = 10 − 10γ (1000 in the code; smaller values give smooth features)', () => {
+  const coded = gammaEmbedding(tf.tensor1d([0.5]), 8, 1).arraySync()[0];
+  const v = 10 - 10 * 0.5;
+  assert.ok(Math.abs(coded[0] - Math.sin(v)) < 1e-6);
+  assert.ok(Math.abs(coded[4] - Math.cos(v)) < 1e-6);
+  assertArgumentError(() => makeMlp({ dim: 2, gammaEmbedDim: 8, gammaEmbedScale: 0 }, makeRng(0)), { fn: 'makeMlp', arg: 'gammaEmbedScale', value: 0 });
+});

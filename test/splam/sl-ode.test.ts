@@ -101,3 +101,10 @@ test('γ outside [0, 1], s ≥ t and times out of range are rejected with the ar
   assertArgumentError(() => slOdePoint(xt, tf.zeros([2, 3]), 0.5, c.r), { fn: 'slOdePoint', arg: 'xs' });
   assertArgumentError(() => cSkip(-1), { fn: 'cSkip', arg: 't', value: -1 });
 });
+
+test('the degenerate sub-path [0, 0] of skip k = 1 is allowed (r = 1), as the code clamps t − k at 0', () => {
+  const c = subPathCoefs(sd, 0, 0);
+  assert.equal(c.r, 1);
+  assert.ok(Math.abs((sigmaGamma(c, 0.5) as number) - c.sigmaT) < 1e-12);
+  assertArgumentError(() => subPathCoefs(sd, 5, 5), { fn: 'subPathCoefs', arg: 's', value: 5 });
+});
