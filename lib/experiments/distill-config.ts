@@ -1,6 +1,7 @@
 /**
  * Config of `kind: "distill"`: LCM / SPLAM distillation on an exact-teacher data set. LCM is the same config with
- * `objective.gamma = {kind: "fixed", value: 1}` and `student.gammaEmbedDim = 0` (see experiments/*-lcm.json).
+ * `objective.gamma = {kind: "fixed", value: 1}` (see experiments/*-lcm.json): the same student, whose γ-projection then
+ * always sees γ = 1. `student.gammaEmbedDim = 0` removes the γ-projection (the student starts exactly as the teacher).
  * Each default is the official SPLAM code's unless its comment says otherwise.
  */
 import { z } from 'zod';

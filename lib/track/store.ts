@@ -122,7 +122,13 @@ async function prepareFolder(paths: StorePaths, create: boolean, lock: FileLock)
       `${paths.root} is not a run store: it has no ${STORE_MARKER} and holds other files (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''}); nothing was changed\n  hint: point SPLAM_STORE / --store at an empty folder or an existing store`,
       { file: paths.root },
     );
-  if (foreign.length > 0) throw notAStore();
+  // Another process may have initialised the store between our marker check and the listing. Its marker is
+  // written first (temp files start with '.', so they are ignorable), so any visible entry of an initialised store
+  // implies the marker already exists: look again before refusing.
+  if (foreign.length > 0) {
+    if ((await readMarker(paths)) !== null) return;
+    throw notAStore();
+  }
   if (!create) throw new StoreError('store_not_found', `${paths.root} is empty: no run store there yet\n  hint: runs logged with openStore() create it`, { file: paths.root });
   await lock.run(async () => {
     if ((await readMarker(paths)) !== null) return; // another process initialised it meanwhile
