@@ -35,13 +35,13 @@ export function machineInfo(backend: BackendInfo): MachineInfo {
   };
 }
 
-/** Median wall-clock (ms) of `fn` over `repeats` calls after `warmup` calls. */
-export function medianMs(fn: () => void, repeats = 5, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
+/** Median wall-clock (ms) of `fn` (awaited when it returns a promise) over `repeats` calls after `warmup` calls. */
+export async function medianMs(fn: () => unknown, repeats = 5, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    fn();
+    await fn();
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);

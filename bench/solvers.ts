@@ -13,8 +13,7 @@ import { initBackend } from '../lib/backend.js';
 import { makeMixture, mixtureDenoiser } from '../lib/analytic/mixture.js';
 import { makeSchedule } from '../lib/diffusion/schedules.js';
 import { mixtureFromConfig } from '../lib/experiments/mixture-config.js';
-import { readConfigFile } from '../lib/experiments/runner.js';
-import { parseConfig } from '../lib/config.js';
+import { parseConfig, readConfigFile } from '../lib/config.js';
 import { formatSolverTable, runSolverComparison, solverComparisonSchema } from '../lib/experiments/solver-comparison.js';
 import { machineInfo, medianMs, pythonWithNumpy, saveResult } from './common.js';
 
@@ -42,7 +41,7 @@ for (const ds of config.datasets) {
   const m = makeMixture(spec);
   const den = mixtureDenoiser(m, schedule);
   const x = tf.randomNormal([batch, m.D], 0, 1, 'float32', 0);
-  const ms = medianMs(() => den(x, t).dispose(), 7);
+  const ms = await medianMs(() => den(x, t).dispose(), 7);
   x.dispose();
   throughput.push({ dataset: ds.name, dim: m.D, components: m.K, ours: (batch / ms) * 1000 });
   const variances = spec.variances.map((v) => (typeof v === 'number' ? new Array(m.D).fill(v) : v));

@@ -20,6 +20,7 @@ import { emptyIndex, indexFile } from '../lib/track/run-index.js';
 import { collectProvenance } from '../lib/track/provenance.js';
 import { doctorStore, openStore, type RunRecord } from '../lib/track/index.js';
 import { newRunId } from '../lib/track/paths.js';
+import { medianMs } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, dflt: number) => {
@@ -30,18 +31,6 @@ const RUNS = arg('runs', 10_000);
 const POINTS = arg('points', 1_000);
 const KEEP = process.argv.includes('--keep');
 const NO_GIT = { gitCommit: null, gitDirty: null, gitBranch: null };
-
-async function median(fn: () => Promise<unknown> | unknown, repeats = 5, warmup = 1): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const t: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[Math.floor(t.length / 2)];
-}
 
 function rng(seed: number) {
   let s = seed >>> 0;
@@ -66,12 +55,12 @@ try {
     const store = await openStore(path.join(root, 'log'));
     const run = await store.startRun({ provenance: NO_GIT });
     const N = 200_000;
-    const buffered = await median(() => {
+    const buffered = await medianMs(() => {
       for (let i = 0; i < N; i++) run.logMetric('loss', i * 1e-3);
     }, 3);
     await run.flush();
     const M = 5_000;
-    const flushed = await median(async () => {
+    const flushed = await medianMs(async () => {
       for (let i = 0; i < M; i++) {
         run.logMetric('loss', i * 1e-3);
         await run.flush();
@@ -105,7 +94,7 @@ try {
     for (let i = 0; i < 1000; i++) db.data.runs[`run${i}`] = { params: { k: i % 7, lr: 1e-3, seed: i }, metrics: [] };
     await db.write();
     const M = 500;
-    const peerMs = await median(async () => {
+    const peerMs = await medianMs(async () => {
       for (let i = 0; i < M; i++) {
         db.data.runs.run0.metrics.push({ k: 'loss', s: i, v: i * 1e-3, t: Date.now() });
         await db.write();
@@ -185,7 +174,7 @@ try {
   const probeId = ids[Math.floor(ids.length / 2)];
   const q: Record<string, number> = {};
   const time = async (key: string, label: string, fn: () => Promise<unknown>, repeats = 5) => {
-    q[key] = await median(fn, repeats);
+    q[key] = await medianMs(fn, repeats);
     note(label, q[key].toFixed(1));
   };
   const store = await openStore(dir);

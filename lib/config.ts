@@ -58,19 +58,19 @@ export function parseConfig<S extends z.ZodType>(schema: S, data: unknown, sourc
   throw new ConfigError(source, issues);
 }
 
-/** Read and validate a JSON config file. @throws ConfigError for unreadable files, bad JSON and schema issues. */
-export function loadConfigFile<S extends z.ZodType>(schema: S, file: string): z.output<S> {
+/** Read a JSON config file whose top level is an object. @throws ConfigError for unreadable files and bad JSON. */
+export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', value: file, message: `cannot read the file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
+    throw new ConfigError(file, [{ path: '', value: file, message: `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
   }
-  let data: unknown;
   try {
-    data = JSON.parse(text);
+    const data = JSON.parse(text) as unknown;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('the top level must be an object');
+    return data as Record<string, unknown>;
   } catch (err) {
-    throw new ConfigError(file, [{ path: '', value: text.slice(0, 40), message: `not valid JSON: ${(err as Error).message}` }]);
+    throw new ConfigError(file, [{ path: '', value: text.slice(0, 40), message: `not a JSON object: ${(err as Error).message}` }]);
   }
-  return parseConfig(schema, data, file);
 }

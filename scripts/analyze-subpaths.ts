@@ -13,13 +13,11 @@ import { initBackend } from '../lib/backend.js';
 import { parseConfig } from '../lib/config.js';
 import { makeRng } from '../lib/data/rng.js';
 import { distillSchema } from '../lib/experiments/distill-config.js';
-import { disposeDistill, restoreDistill, setupDistill } from '../lib/experiments/distill.js';
+import { disposeDistill, restoreDistill, setupDistill, studentMap } from '../lib/experiments/distill.js';
 import { CHECKPOINT_NAME } from '../lib/experiments/registry.js';
 import { mlpGammaModel } from '../lib/nn/adapters.js';
-import { cOut, cSkip } from '../lib/splam/boundary.js';
 import { boundaries } from '../lib/splam/grid.js';
-import { sigmaGamma, subPathCoefs } from '../lib/splam/sl-ode.js';
-import { consistencyJump, denoiserJump, gammaErrors, referenceFlow, trajectoryErrors, type ConsistencyMap } from '../lib/splam/trajectory-error.js';
+import { consistencyJump, denoiserJump, gammaErrors, referenceFlow, trajectoryErrors } from '../lib/splam/trajectory-error.js';
 import { openStore, withRun } from '../lib/track/index.js';
 
 const ids = process.argv.slice(2);
@@ -38,16 +36,7 @@ try {
       const c = parseConfig(distillSchema, rec.params, `params of run ${id}`);
       const s = setupDistill(c);
       restoreDistill(s, await store.readArtifact(id, CHECKPOINT_NAME));
-      const model = mlpGammaModel(s.student);
-      const k = s.grid.k;
-      // f(x, t, γ) with σ_γ of the sub-path [max(t − k, 0), t], as the student was trained.
-      const f: ConsistencyMap = (x, t, g) =>
-        tf.tidy(() => {
-          const B = x.shape[0];
-          const sg = sigmaGamma(subPathCoefs(s.schedule, t, Math.max(t - k, 0)), g, c.objective.sigmaGammaForm) as number;
-          const eps = model(x, tf.fill([B], t) as tf.Tensor1D, tf.fill([B], g) as tf.Tensor1D);
-          return x.mul(cSkip(t)).add(x.sub(eps.mul(sg)).div(s.schedule.alpha(t)).mul(cOut(t)));
-        });
+      const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm });
       const rng = makeRng(7);
       const n = 256;
       const xT = tf.tensor2d(rng.normalArray(n * s.data.D), [n, s.data.D]);

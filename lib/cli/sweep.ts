@@ -95,7 +95,8 @@ export function registerSweepCommand(program: Command): void {
         () => parseParallel(opts.parallel),
         () => sweep.parseAxes(opts.set ?? []),
       );
-      const { readConfigFile, validateConfig } = await import('../experiments/runner.js');
+      const { validateConfig } = await import('../experiments/runner.js');
+      const { readConfigFile } = await import('../config.js');
       const points = await sweep.planSweep(readConfigFile(config), axes, { source: config, name: opts.name, validate: validateConfig });
       const sweepId = sweep.newSweepId();
       if (opts.dryRun) {

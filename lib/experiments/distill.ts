@@ -20,10 +20,12 @@ import { disposeBatch, prepareSplamBatch, studentLoss, type GammaEpsModel, type 
 import { lcmSample, lcmTimesteps } from '../splam/sampler.js';
 import { cOut, cSkip } from '../splam/boundary.js';
 import { dataEndErrors, referenceFlow, type ConsistencyMap } from '../splam/trajectory-error.js';
+import { sigmaGamma, subPathCoefs, type SigmaGammaForm } from '../splam/sl-ode.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
 import type { DistillConfig } from './distill-config.js';
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
+import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
@@ -143,13 +145,21 @@ export function restoreDistill(s: DistillState, bytes: Uint8Array): void {
   s.stepsDone = ck.meta.stepsDone;
 }
 
-/** The student's consistency map at γ = 1: f(x, t) = c_skip(t)·x + c_out(t)·(x − σ_t·ε_θ)/α_t. */
-export function studentMap(model: GammaEpsModel<ClassCond>, schedule: Schedule, cond?: ClassCond): ConsistencyMap {
-  return (x, t) =>
+/**
+ * The student's consistency map f(x, t, γ) = c_skip(t)·x + c_out(t)·(x − σ_γ·ε_θ(x, t, γ))/α_t, with σ_γ of the
+ * sub-path [max(t − k, 0), t] in the trained form (σ_γ = σ_t at γ = 1, the inference setting).
+ */
+export function studentMap(
+  model: GammaEpsModel<ClassCond>,
+  schedule: Schedule,
+  o: { k: number; sigmaGammaForm: SigmaGammaForm; cond?: ClassCond },
+): ConsistencyMap {
+  return (x, t, gamma) =>
     tf.tidy(() => {
       const B = x.shape[0];
-      const eps = model(x, tf.fill([B], t) as tf.Tensor1D, tf.ones([B]) as tf.Tensor1D, cond);
-      const x0 = x.sub(eps.mul(schedule.sigma(t))).div(schedule.alpha(t));
+      const sg = gamma === 1 ? schedule.sigma(t) : (sigmaGamma(subPathCoefs(schedule, t, Math.max(t - o.k, 0)), gamma, o.sigmaGammaForm) as number);
+      const eps = model(x, tf.fill([B], t) as tf.Tensor1D, tf.fill([B], gamma) as tf.Tensor1D, o.cond);
+      const x0 = x.sub(eps.mul(sg)).div(schedule.alpha(t));
       return x.mul(cSkip(t)).add(x0.mul(cOut(t)));
     });
 }
@@ -170,13 +180,8 @@ export interface DistillEval {
 /** Evaluate the student and the training-free baselines on the same initial noise. */
 export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval {
   const e = c.eval;
-  const rng = makeRng(e.seed);
   const n = e.samples;
-  const xT = tf.tensor2d(rng.normalArray(n * s.data.D), [n, s.data.D]);
-  const labels = s.data.sampleLabels(n, rng);
-  const cond = labels.length ? { labels } : undefined;
-  const tMax = s.schedule.N - 1;
-  const endpoints = SOLVERS.reference(s.exactTeacher, s.schedule, xT, [tMax, 0], { substeps: e.referenceSubsteps, cond }).x as tf.Tensor2D;
+  const { xT, labels, cond, endpoints, dispose } = evalNoise(s.data, s.schedule, s.exactTeacher, e);
   const mixture = s.data.mixtureFor();
   const rows: EvalRow[] = [];
   const model = mlpGammaModel(e.weights === 'ema' ? s.target : s.student);
@@ -208,11 +213,11 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
     const times = boundaries(s.grid);
     const pick = times.length <= 11 ? times : [...Array.from({ length: 10 }, (_, i) => times[Math.floor((i * (times.length - 1)) / 10)]), 0];
     const subset = xT.slice([0, 0], [Math.min(n, 256), s.data.D]);
-    const jumps = dataEndErrors(studentMap(model, s.schedule, cond && { labels: labels.slice(0, subset.shape[0]) }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
+    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, cond: cond && { labels: labels.slice(0, subset.shape[0]) } }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
     subset.dispose();
     return { rows, jumpErrors: jumps.map((j) => ({ t: j.t, error: j.error.mean })) };
   } finally {
-    tf.dispose([xT, endpoints]);
+    dispose();
   }
 }
 

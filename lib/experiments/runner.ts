@@ -4,9 +4,8 @@
  * backend → store → run.
  */
 import { basename } from 'node:path';
-import { readFileSync } from 'node:fs';
 import { initBackend, type BackendInfo } from '../backend.js';
-import { parseConfig } from '../config.js';
+import { parseConfig, readConfigFile } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
@@ -34,23 +33,6 @@ export interface RunFileResult {
   report: string;
   /** True when interrupted (SIGINT/SIGTERM) with a checkpoint: `splam resume <runId>` continues it. */
   stopped?: boolean;
-}
-
-/** Read a JSON config file. @throws ConfigError for unreadable files and bad JSON. */
-export function readConfigFile(file: string): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', value: file, message: `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
-  }
-  try {
-    const data = JSON.parse(text) as unknown;
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('the top level must be an object');
-    return data as Record<string, unknown>;
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', value: text.slice(0, 40), message: `not a JSON object: ${(err as Error).message}` }]);
-  }
 }
 
 /** Resolve and validate a config: returns the kind and the parsed config. @throws ConfigError. */

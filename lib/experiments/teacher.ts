@@ -23,6 +23,7 @@ import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from 
 import { architectureSchema } from './distill-config.js';
 import { dataSchema, guidanceSchema, makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { scheduleSchema } from './mixture-config.js';
+import { evalNoise } from './eval-noise.js';
 import { writeNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
@@ -133,15 +134,9 @@ function restore(s: TeacherState, bytes: Uint8Array): void {
 /** DDIM with the learned teacher (guided for conditional data) against the exact PF-ODE, same noise. */
 function evaluate(s: TeacherState, c: TeacherConfig): Record<string, number> {
   const e = c.eval;
-  const rng = makeRng(e.seed);
-  const n = e.samples;
-  const xT = tf.tensor2d(rng.normalArray(n * s.data.D), [n, s.data.D]);
-  const labels = s.data.sampleLabels(n, rng);
-  const cond = labels.length ? { labels } : undefined;
   const learned = s.data.numClasses > 0 ? guided(mlpDenoiser(s.net), e.guidance.w, e.guidance.convention) : mlpDenoiser(s.net);
   const exact = s.data.exactTeacher(e.guidance);
-  const tMax = s.schedule.N - 1;
-  const endpoints = SOLVERS.reference(exact, s.schedule, xT, [tMax, 0], { substeps: e.referenceSubsteps, cond }).x as tf.Tensor2D;
+  const { xT, cond, endpoints, dispose } = evalNoise(s.data, s.schedule, exact, e);
   const out = SOLVERS.ddim(learned, s.schedule, xT, timeGrid(s.schedule, e.ddimSteps), { cond }).x as tf.Tensor2D;
   const exactDdim = SOLVERS.ddim(exact, s.schedule, xT, timeGrid(s.schedule, e.ddimSteps), { cond }).x as tf.Tensor2D;
   try {
@@ -152,7 +147,8 @@ function evaluate(s: TeacherState, c: TeacherConfig): Record<string, number> {
     summary[`exact/ddim${e.ddimSteps}/sameNoiseMean`] = floor.sameNoiseMean!;
     return summary;
   } finally {
-    tf.dispose([xT, endpoints, out, exactDdim]);
+    tf.dispose([out, exactDdim]);
+    dispose();
   }
 }
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError } from '../../lib/errors.js';
 import { applyOverrides } from '../../lib/experiments/overrides.js';
-import { readConfigFile, validateConfig } from '../../lib/experiments/runner.js';
+import { validateConfig } from '../../lib/experiments/runner.js';
+import { readConfigFile } from '../../lib/config.js';
 import { expandGrid, newSweepId, parseAxes, planSweep, pointName, splitTopLevel, validatePoints, type SweepPoint } from '../../lib/experiments/sweep.js';
 import { countStatuses, formatCounts, formatSweepTable, runSweep, SweepControl, type SweepEvent } from '../../lib/experiments/sweep-runner.js';
 
