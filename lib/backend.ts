@@ -1,30 +1,46 @@
 /**
- * Pick the tensor backend once per process: tfjs-node-gpu > tfjs-node > wasm > cpu.
+ * Pick the tensor backend once per process: tfjs-node-gpu > tfjs-node > wasm > cpu; WebGPU only when asked for.
  *
- * `SPLAM_BACKEND=<name>` forces one (`node-gpu`, `node`, `wasm`, `cpu`) and fails with a {@link BackendError}
- * if it cannot load; without it the first backend that loads wins. tfjs-node and tfjs-node-gpu are optional
- * dependencies (their install downloads libtensorflow, which fails on machines without network access), so a
- * missing module simply moves the choice down the list.
+ * `SPLAM_BACKEND=<name>` forces one (`node-gpu`, `node`, `wasm`, `cpu`, `webgpu`) and fails with a
+ * {@link BackendError} if it cannot load; without it the first of {@link AUTO_BACKENDS} that loads wins. tfjs-node
+ * and tfjs-node-gpu are optional dependencies (their install downloads libtensorflow, which fails on machines
+ * without network access), so a missing module simply moves the choice down the list.
  *
  * On wasm the module registers replacement kernels before anything runs (see `backend/wasm-kernels.ts`): stock
  * tfjs-backend-wasm 4.22 cannot train convolutions and runs every transposed matmul (every matmul gradient)
  * about 15× slower than a plain one (research/engine-probe.md §1).
  *
- * This is the one module of `lib` with process-level state and an environment switch (STYLE.md §9): the
+ * WebGPU (`webgpu`) runs tfjs-backend-webgpu on Dawn through the npm `webgpu` bindings, never chosen automatically.
+ * `SPLAM_WEBGPU_BACKEND` picks Dawn's backend: `vulkan` (a real GPU), `opengles` (Mesa's software OpenGL ES on a
+ * machine without a GPU: EGL_PLATFORM=surfaceless and a `compatibility` adapter, which tfjs does not request itself,
+ * so it is injected; Debian: libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri), or `auto` (default: Vulkan, then OpenGL
+ * ES). Synchronous reads (`dataSync`, `arraySync`) of GPU-resident tensors are not available there: tfjs reads
+ * through OffscreenCanvas, which Node lacks, and such a read fails with a BackendError saying to `await t.data()`.
+ * The tensor ops and their gradients run (test/backend/webgpu.test.ts); code that reads synchronously (lib/train's
+ * AdamW reads its loss) does not.
+ *
+ * This is the one module of `lib` with process-level state and environment switches (STYLE.md §9): the
  * backend is a property of the process, not of a call.
  */
 import * as tf from '@tensorflow/tfjs';
-import { BackendError, show } from './errors.js';
+import { BackendError, firstLine as reasonOf, show } from './errors.js';
+import { explainSyncReads, loadWebGpu, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
-/** Backends in order of preference. */
-export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export { DAWN_BACKENDS, parseDawnBackend, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
+
+/** Backends tried in this order when none is forced. */
+export const AUTO_BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+/** Every name `SPLAM_BACKEND` accepts: the automatic list, then those used only when asked for. */
+export const BACKEND_NAMES = [...AUTO_BACKENDS, 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
+
+
 
 /** What was chosen, ready to record in a run's provenance. */
 export interface BackendInfo {
   /** Our name for it (`SPLAM_BACKEND` value). */
   name: BackendName;
-  /** The name tfjs registered it under (`tensorflow`, `wasm`, `cpu`). */
+  /** The name tfjs registered it under (`tensorflow`, `wasm`, `cpu`, `webgpu`). */
   tfBackend: string;
   /** tfjs-core version. */
   tfjsVersion: string;
@@ -34,6 +50,14 @@ export interface BackendInfo {
   patchedKernels: string[];
   /** Backends tried before this one and why each failed. */
   skipped: { name: BackendName; reason: string }[];
+  /** The GPU adapter, on `webgpu` only. */
+  webgpu?: WebGpuAdapter;
+}
+
+/** Options of {@link initBackend}; each overrides its environment variable. */
+export interface BackendOptions {
+  /** Dawn backend for `webgpu` (`SPLAM_WEBGPU_BACKEND`). Default `auto`. */
+  dawnBackend?: DawnBackendChoice;
 }
 
 let chosen: Promise<BackendInfo> | undefined;
@@ -44,9 +68,17 @@ const HINTS: Record<BackendName, string> = {
   node: 'npm install @tensorflow/tfjs-node (needs network access to download libtensorflow)',
   wasm: 'npm install @tensorflow/tfjs-backend-wasm',
   cpu: 'the cpu backend ships with @tensorflow/tfjs; reinstall it',
+  webgpu: WEBGPU_INSTALL_HINT,
 };
 
-async function load(name: BackendName): Promise<{ tfBackend: string; patchedKernels: string[] }> {
+
+interface Loaded {
+  tfBackend: string;
+  patchedKernels: string[];
+  webgpu?: WebGpuAdapter;
+}
+
+async function load(name: BackendName, opts: BackendOptions): Promise<Loaded> {
   switch (name) {
     case 'node-gpu':
       // @ts-ignore optional dependency, absent on most machines
@@ -63,20 +95,24 @@ async function load(name: BackendName): Promise<{ tfBackend: string; patchedKern
     }
     case 'cpu':
       return { tfBackend: 'cpu', patchedKernels: [] };
+    case 'webgpu':
+      return {
+        tfBackend: 'webgpu',
+        patchedKernels: [],
+        webgpu: await loadWebGpu(opts.dawnBackend ?? parseDawnBackend(process.env.SPLAM_WEBGPU_BACKEND)),
+      };
   }
 }
 
-async function activate(name: BackendName): Promise<{ tfBackend: string; patchedKernels: string[] }> {
-  const loaded = await load(name);
+// ---------------------------------------------------------------------------------------------------------------
+
+async function activate(name: BackendName, opts: BackendOptions): Promise<Loaded> {
+  const loaded = await load(name, opts);
   const ok = await tf.setBackend(loaded.tfBackend);
   if (!ok) throw new Error(`tf.setBackend('${loaded.tfBackend}') returned false`);
   await tf.ready();
+  if (name === 'webgpu') explainSyncReads();
   return loaded;
-}
-
-function reasonOf(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.split('\n')[0];
 }
 
 /** Parse `SPLAM_BACKEND`; undefined or empty means automatic choice. */
@@ -86,15 +122,15 @@ export function parseBackendName(value: string | undefined): BackendName | undef
   throw new BackendError(
     value,
     `SPLAM_BACKEND=${show(value)} is not a backend name`,
-    `allowed: ${BACKEND_NAMES.join(', ')} (or unset / "auto" to pick the first that loads)`,
+    `allowed: ${BACKEND_NAMES.join(', ')} (or unset / "auto" to pick the first that loads of ${AUTO_BACKENDS.join(', ')})`,
   );
 }
 
-async function choose(forcedName: BackendName | undefined): Promise<BackendInfo> {
+async function choose(forcedName: BackendName | undefined, opts: BackendOptions): Promise<BackendInfo> {
   const base = { tfjsVersion: tf.version_core };
   if (forcedName) {
     try {
-      const loaded = await activate(forcedName);
+      const loaded = await activate(forcedName, opts);
       return { ...base, name: forcedName, forced: true, skipped: [], ...loaded };
     } catch (err) {
       if (err instanceof BackendError) throw err;
@@ -102,9 +138,9 @@ async function choose(forcedName: BackendName | undefined): Promise<BackendInfo>
     }
   }
   const skipped: BackendInfo['skipped'] = [];
-  for (const name of BACKEND_NAMES) {
+  for (const name of AUTO_BACKENDS) {
     try {
-      const loaded = await activate(name);
+      const loaded = await activate(name, opts);
       return { ...base, name, forced: false, skipped, ...loaded };
     } catch (err) {
       skipped.push({ name, reason: reasonOf(err) });
@@ -116,12 +152,13 @@ async function choose(forcedName: BackendName | undefined): Promise<BackendInfo>
 /**
  * Initialise the backend (once per process; later calls return the same promise).
  * @param forced overrides `SPLAM_BACKEND` when given (tests use this).
- * @throws BackendError when the forced backend cannot load, or when none can.
+ * @param opts overrides the other environment switches (`SPLAM_WEBGPU_BACKEND`).
+ * @throws BackendError when the forced backend cannot load, when none can, or for a bad switch value.
  */
-export function initBackend(forced?: BackendName): Promise<BackendInfo> {
+export function initBackend(forced?: BackendName, opts: BackendOptions = {}): Promise<BackendInfo> {
   if (!chosen) {
     const name = forced ?? parseBackendName(process.env.SPLAM_BACKEND);
-    chosen = choose(name);
+    chosen = choose(name, opts);
     chosen.catch(() => {
       chosen = undefined; // a failed choice may be retried (for example after fixing SPLAM_BACKEND)
     });
@@ -137,5 +174,8 @@ export async function backendInfo(): Promise<BackendInfo | undefined> {
 /** One-line summary for logs and progress headers. */
 export function describeBackend(info: BackendInfo): string {
   const patched = info.patchedKernels.length ? `, patched kernels: ${info.patchedKernels.join(', ')}` : '';
-  return `${info.name} (tfjs ${info.tfjsVersion}${info.forced ? ', forced by SPLAM_BACKEND' : ''}${patched})`;
+  const gpu = info.webgpu
+    ? `, Dawn ${info.webgpu.dawnBackend}: ${[info.webgpu.vendor, info.webgpu.device, info.webgpu.description].filter(Boolean).join(' ') || 'adapter'}`
+    : '';
+  return `${info.name} (tfjs ${info.tfjsVersion}${info.forced ? ', forced by SPLAM_BACKEND' : ''}${gpu}${patched})`;
 }

@@ -119,3 +119,9 @@ export function formatError(err: unknown): string {
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
   return String(err);
 }
+
+/** The first line of an error's message (or of its string form): what a list of skipped alternatives shows. */
+export function firstLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n')[0];
+}

@@ -2,24 +2,42 @@
 # splam-lab set-up, one command on a fresh machine:
 #   bash scripts/setup.sh              install everything, then run the main job (recorded in ./store)
 #   bash scripts/setup.sh --install-only   install only (what CI does before the tests)
+#   bash scripts/setup.sh --with-bench     also the benchmarks' peers (numpy + OpenBLAS, PyTorch CPU)
 # Installs the npm packages (npm ci) and the Debian packages the project uses where they are missing
 # (apt-get, as root or through sudo). Nothing is downloaded at run time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUN_MAIN=1
+BENCH=0
 for arg in "$@"; do
   case "$arg" in
     --install-only) RUN_MAIN=0 ;;
-    -h|--help) sed -n '2,6p' "$0"; exit 0 ;;
-    *) echo "setup.sh: unknown option $arg (allowed: --install-only, --help)" >&2; exit 2 ;;
+    --with-bench) BENCH=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "setup.sh: unknown option $arg (allowed: --install-only, --with-bench, --help)" >&2; exit 2 ;;
   esac
 done
 
 # Debian packages the project uses (add here as features need them; each with its reason).
 DEBIAN_PACKAGES=(
-  git   # provenance of every run (commit and dirty flag)
+  git                 # provenance of every run (commit and dirty flag)
+  jupyter-nbconvert   # notebooks: Jupyter, to run notebooks/ (nbconvert pulls in nbformat)
+  python3-nbclient    # notebooks: executes them headless (splam notebook run, CI)
+  jupyter-client      # notebooks: kernel management for nbclient
+  chromium            # PNG export of plotly figures (lib/viz/png.ts, splam report) through playwright-core
+  fonts-dejavu-core   # text in those PNGs
+  dataset-fashion-mnist  # the image tier's data (/usr/share/datasets/fashion-mnist; SPLAM_FASHION_MNIST overrides)
+  libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri  # WebGPU backend test on Mesa's software OpenGL ES (Dawn opens libEGL.so)
 )
+
+# The benchmarks' peers (bench/engine.ts, bench/solvers.ts): only with --with-bench; tests never need them.
+BENCH_PACKAGES=(
+  python3-numpy         # native BLAS peak and the numpy peer
+  libopenblas0-pthread  # OpenBLAS behind numpy and Debian's torch (instead of the reference BLAS)
+  python3-torch         # the PyTorch CPU peer of bench/engine.ts
+)
+if [ "$BENCH" -eq 1 ]; then DEBIAN_PACKAGES+=("${BENCH_PACKAGES[@]}"); fi
 
 missing=()
 for pkg in "${DEBIAN_PACKAGES[@]}"; do
@@ -41,6 +59,7 @@ echo "setup: installing npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
 node bin/splam.mjs doctor
+node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupyter/)
 
 if [ "$RUN_MAIN" -eq 1 ]; then
   echo "setup: running the main job (experiments/ring2d-splam.json), recorded in ${SPLAM_STORE:-./store}"

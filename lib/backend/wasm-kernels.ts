@@ -12,6 +12,13 @@
  * per-entry product is tiny, uses the stock loop; the depthwise filter gradient runs XNNPACK's depthwise convolution
  * with a kernel as large as the image, ~10× the forward time (still far from dominating a step).
  *
+ * Issue 7's profile of U-Net training steps added (each in `kernels/`, each tested against the cpu backend):
+ * - `Identity` (tfjs clones every tensor a gradient keeps) shares the data instead of copying it;
+ * - `Sum` over leading axes (every bias gradient) as one XNNPACK average pooling instead of a transpose and a sum;
+ * - `SplitV` (the gradient of concat, i.e. of every skip connection) as heap block copies;
+ * - `AvgPoolGrad` / `ResizeNearestNeighborGrad` for integer factors as each other's XNNPACK forward kernels;
+ * - `SplamGroupNorm` / `SplamGroupNormGrad`, new kernels (tfjs has no GroupNorm op) used by lib/nn/groupnorm.ts.
+ *
  * Like `../backend.ts`, this module holds process-level state (STYLE.md §9): the kernel registry is global, so
  * registering twice must be a no-op.
  */
@@ -21,6 +28,11 @@ import { makeBatchMatMul, makeFusedMatMul } from './kernels/batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './kernels/depthwise-backprop.js';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, makeGroupNorm, makeGroupNormGrad } from './kernels/group-norm.js';
+import { makeIdentity } from './kernels/identity.js';
+import { makeAvgPoolGrad, makeResizeNearestNeighborGrad } from './kernels/resample-grad.js';
+import { makeSplitV } from './kernels/split.js';
+import { makeSum } from './kernels/sum.js';
 import { captureStockKernels, type StockKernels } from './kernels/wasm-ops.js';
 
 /** Replacement kernels by name, each built from the captured stock kernels. */
@@ -31,6 +43,13 @@ const REPLACEMENTS: Record<string, (stock: StockKernels) => tf.KernelFunc> = {
   Conv2DBackpropFilter: makeConv2DBackpropFilter,
   DepthwiseConv2dNativeBackpropInput: makeDepthwiseBackpropInput,
   DepthwiseConv2dNativeBackpropFilter: makeDepthwiseBackpropFilter,
+  Sum: makeSum,
+  Identity: makeIdentity,
+  SplitV: makeSplitV,
+  AvgPoolGrad: makeAvgPoolGrad,
+  ResizeNearestNeighborGrad: makeResizeNearestNeighborGrad,
+  [GROUP_NORM_KERNEL]: makeGroupNorm,
+  [GROUP_NORM_GRAD_KERNEL]: makeGroupNormGrad,
 };
 
 /** Names registered by the first call; later calls return them unchanged. */

@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ArgumentError, ConfigError, formatError } from '../errors.js';
+import { registerNotebookCommands } from './notebook.js';
+import { registerReportCommand } from './report.js';
 import { registerRunsCommands } from './runs.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerResumeCommand } from './resume.js';
@@ -21,6 +23,8 @@ export function buildProgram(): Command {
   registerSweepCommand(program);
   registerDoctorCommand(program);
   registerRunsCommands(program);
+  registerNotebookCommands(program);
+  registerReportCommand(program);
   return program;
 }
 

@@ -5,6 +5,8 @@
  * Each default is the official SPLAM code's unless its comment says otherwise.
  */
 import { z } from 'zod';
+import type { SolverGrid } from '../splam/grid.js';
+import type { SplamObjective } from '../splam/objective.js';
 import { SIGMA_GAMMA_FORMS } from '../splam/sl-ode.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
 import { dataSchema, guidanceSchema } from './mixture-data.js';
@@ -36,6 +38,29 @@ export const teacherSchema = z.discriminatedUnion('type', [
   /** A network trained by `kind: "teacher"`: a checkpoint file (models/*.ckpt) written by that run. */
   z.object({ type: z.literal('learned'), checkpoint: z.string().min(1) }).strict(),
 ]);
+
+/** The SPLAM / LCM objective's switches, shared by `distill` and `splad`. Each default is the official code's. */
+export const objectiveSchema = z
+  .object({
+    /** Solver grid points N/k (code: 50, i.e. skip k = 20 for N = 1000). */
+    numDdimTimesteps: z.number().int().min(1).default(50),
+    /** γ ~ U[0, 1] (code); {kind: "fixed", value: 1} is LCM. */
+    gamma: gammaSchema.default({ kind: 'uniform' }),
+    /** σ_γ form (code: rss). */
+    sigmaGammaForm: z.enum(SIGMA_GAMMA_FORMS).default('rss'),
+    /** Code default l2; the README run uses pseudo-Huber c = 0.001. */
+    loss: lossSchema.default({ kind: 'l2' }),
+    /** EMA decay μ of the target (code: 0.95). */
+    emaMu: z.number().min(0).max(1).default(0.95),
+  })
+  .strict();
+
+export type ObjectiveConfig = z.output<typeof objectiveSchema>;
+
+/** The objective of a config as lib/splam/objective.ts takes it. */
+export function objectiveOf(o: ObjectiveConfig, grid: SolverGrid): SplamObjective {
+  return { grid, gamma: o.gamma, sigmaGammaForm: o.sigmaGammaForm, loss: o.loss.kind === 'l2' ? { kind: 'l2' } : { kind: 'pseudoHuber', c: o.loss.c } };
+}
 
 export const distillSchema = z
   .object({
@@ -70,21 +95,7 @@ export const distillSchema = z
       })
       .strict()
       .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
-    objective: z
-      .object({
-        /** Solver grid points N/k (code: 50, i.e. skip k = 20 for N = 1000). */
-        numDdimTimesteps: z.number().int().min(1).default(50),
-        /** γ ~ U[0, 1] (code); {kind: "fixed", value: 1} is LCM. */
-        gamma: gammaSchema.default({ kind: 'uniform' }),
-        /** σ_γ form (code: rss). */
-        sigmaGammaForm: z.enum(SIGMA_GAMMA_FORMS).default('rss'),
-        /** Code default l2; the README run uses pseudo-Huber c = 0.001. */
-        loss: lossSchema.default({ kind: 'l2' }),
-        /** EMA decay μ of the target (code: 0.95). */
-        emaMu: z.number().min(0).max(1).default(0.95),
-      })
-      .strict()
-      .default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
+    objective: objectiveSchema.default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
     train: z
       .object({
         steps: z.number().int().min(1).default(2000),

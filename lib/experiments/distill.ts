@@ -14,7 +14,7 @@ import { evaluateSamples, type SampleMetrics } from '../metrics/index.js';
 import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
 import { emaUpdate } from '../nn/ema.js';
 import { makeMlp, type Mlp } from '../nn/mlp.js';
-import { copyParams, countParams, disposeParams } from '../nn/params.js';
+import { copyParams, countParams, disposeParams, type ParamSet } from '../nn/params.js';
 import { boundaries, solverGrid, type SolverGrid } from '../splam/grid.js';
 import { disposeBatch, prepareSplamBatch, studentLoss, type GammaEpsModel, type SplamObjective } from '../splam/objective.js';
 import { lcmSample, lcmTimesteps } from '../splam/sampler.js';
@@ -23,7 +23,7 @@ import { dataEndErrors, referenceFlow, type ConsistencyMap } from '../splam/traj
 import { sigmaGamma, subPathCoefs, type SigmaGammaForm } from '../splam/sl-ode.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import type { DistillConfig } from './distill-config.js';
+import { objectiveOf, type DistillConfig } from './distill-config.js';
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
@@ -88,12 +88,7 @@ export function setupDistill(c: DistillConfig): DistillState {
   const target = makeMlp(student.config, initRng.split());
   copyParams(target.params, student.params);
   const adam = new Adam(student.params, { lr: c.train.lr, weightDecay: c.train.weightDecay, gradClip: c.train.gradClip });
-  const objective: SplamObjective = {
-    grid,
-    gamma: c.objective.gamma,
-    sigmaGammaForm: c.objective.sigmaGammaForm,
-    loss: c.objective.loss.kind === 'l2' ? { kind: 'l2' } : { kind: 'pseudoHuber', c: c.objective.loss.c },
-  };
+  const objective = objectiveOf(c.objective, grid);
   return { schedule, grid, data, teacher, exactTeacher, student, target, adam, objective, rng: { data: root.split(), objective: root.split() }, stepsDone: 0, initMissing };
 }
 
@@ -103,18 +98,57 @@ export function disposeDistill(s: DistillState): void {
   s.adam.dispose();
 }
 
-/** One optimisation step (official code L1126–1269): SPLAM batch, AdamW step on the student, EMA update. */
-export function distillStep(s: DistillState, c: DistillConfig): { loss: number; gradNorm: number } {
-  const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
-  const cond = labels.length ? { labels } : undefined;
-  const b = prepareSplamBatch({ x0: x, cond, teacher: s.teacher, target: mlpGammaModel(s.target), schedule: s.schedule, objective: s.objective, rng: s.rng.objective });
-  x.dispose();
+/** What one SPLAM / LCM update acts on: any γ-conditioned student and its EMA target (MLP or U-Net). */
+export interface SplamUpdateArgs<C> {
+  /** Clean data x_0, [B, ...] (not disposed). */
+  x0: tf.Tensor;
+  cond?: C;
+  /** The frozen teacher, guided where the run distils a guided teacher. */
+  teacher: Denoiser<C>;
+  student: { model: GammaEpsModel<C>; params: ParamSet };
+  target: { model: GammaEpsModel<C>; params: ParamSet };
+  adam: Adam;
+  schedule: Schedule;
+  objective: SplamObjective;
+  rng: Rng;
+  /** EMA decay μ of the target (code: 0.95). */
+  emaMu: number;
+}
+
+/**
+ * One optimisation step (official code L1126–1269): the SPLAM batch without gradients (lib/splam/objective.ts), an
+ * AdamW step on the student, then the EMA update of the target (skipped when the loss or gradient is not finite).
+ */
+export function splamUpdate<C>(a: SplamUpdateArgs<C>): { loss: number; gradNorm: number } {
+  const b = prepareSplamBatch({ x0: a.x0, cond: a.cond, teacher: a.teacher, target: a.target.model, schedule: a.schedule, objective: a.objective, rng: a.rng });
   try {
-    const r = s.adam.step(() => studentLoss(mlpGammaModel(s.student), b, s.objective.loss));
-    if (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)) emaUpdate(s.target.params, s.student.params, c.objective.emaMu);
+    const r = a.adam.step(() => studentLoss(a.student.model, b, a.objective.loss));
+    if (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)) emaUpdate(a.target.params, a.student.params, a.emaMu);
     return r;
   } finally {
     disposeBatch(b);
+  }
+}
+
+/** One optimisation step of the mixture distillation: a data batch, then {@link splamUpdate}. */
+export function distillStep(s: DistillState, c: DistillConfig): { loss: number; gradNorm: number } {
+  const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
+  const cond = labels.length ? { labels } : undefined;
+  try {
+    return splamUpdate({
+      x0: x,
+      cond,
+      teacher: s.teacher,
+      student: { model: mlpGammaModel(s.student), params: s.student.params },
+      target: { model: mlpGammaModel(s.target), params: s.target.params },
+      adam: s.adam,
+      schedule: s.schedule,
+      objective: s.objective,
+      rng: s.rng.objective,
+      emaMu: c.objective.emaMu,
+    });
+  } finally {
+    x.dispose();
   }
 }
 

@@ -57,7 +57,7 @@ export function mixtureFromConfig(c: MixtureConfig): MixtureSpec {
     case 'ring':
       return ringMixture(c.modes, c.radius, c.variance);
     case 'random':
-      return randomMixture({ dim: c.dim, components: c.components, seed: c.seed, meanScale: c.meanScale, varianceRange: c.varianceRange });
+      return randomMixture({ dim: c.dim, components: c.components, seed: c.seed, meanScale: c.meanScale, varianceRange: c.varianceRange as [number, number] });
     case 'explicit':
       return { weights: c.weights, means: c.means, variances: c.variances };
   }

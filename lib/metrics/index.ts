@@ -15,6 +15,8 @@ import { mmd, type MmdOptions } from './mmd.js';
 import { meanLogDensity, modeCoverage, type CoverageOptions } from './coverage.js';
 
 export { sameNoiseError, type SameNoiseError } from './sameNoise.js';
+export { featureStats, frechetDistance, fid } from './fid.js';
+export { precisionRecall } from './precision-recall.js';
 export { slicedWasserstein2, w2Squared1d, DEFAULT_PROJECTIONS, DEFAULT_SW2_SEED, type Sw2Options } from './sw2.js';
 export {
   mmd,

@@ -60,7 +60,8 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     const text = await readTextOrNull(this.file);
     if (text === null) return null;
     const parsed = text.length === 0 ? { ok: false as const, reason: 'the file is empty' } : parseJsonText(text);
-    const reason = parsed.ok ? (this.#opts.check?.(parsed.value) ?? null) : parsed.reason;
+    // `'reason' in parsed` (not `parsed.ok`) so the narrowing also holds without strictNullChecks (tslab's notebooks).
+    const reason = 'reason' in parsed ? parsed.reason : (this.#opts.check?.(parsed.value) ?? null);
     if (reason !== null) {
       const hint = this.#opts.hint ? `\n  hint: ${this.#opts.hint}` : '';
       throw new StoreError(this.#opts.corruptCode ?? 'corrupt_file', `${this.file} is corrupt: ${reason}; it was left untouched${hint}`, {

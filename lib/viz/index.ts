@@ -15,4 +15,6 @@ export {
 export { comparisonFigure, curveFromSeries, trainingCurvesFigure, type Curve, type TrainingCurvesOptions } from './training.js';
 export { parallelCoordinatesFigure, type ParallelCoordinatesOptions } from './parcoords.js';
 export { displayFigure, figureSummary, plotlyMimeBundle, PLOTLY_MIME, type DisplayOptions, type TslabDisplay } from './display.js';
+export { samplesFigure, type SampleSet } from './samples.js';
+export { imageGridPixels, imageGridPng, type ImageGridOptions } from './image-grid.js';
 export { PALETTE } from './style.js';

@@ -95,6 +95,10 @@ export interface Layout {
   yaxis?: Axis;
   showlegend?: boolean;
   hovermode?: 'closest' | 'x' | 'x unified';
+  /** Free data plotly keeps with the figure; the notebooks put the figure's name here (`splamFigure`). */
+  meta?: Record<string, string | number>;
+  width?: number;
+  height?: number;
 }
 
 /** A plotly figure: what `Plotly.newPlot(div, fig.data, fig.layout)` and the plotly MIME type take. */

@@ -11,6 +11,11 @@
  * - a has batch size 1: b's batches are laid side by side (`[k, batch·n]`), one GEMM, then one transpose back;
  * - equal batch shapes on both sides: one GEMM per batch entry, copied straight on the wasm heap;
  * - broadcasting between two batched operands: the stock kernel on the untransposed operands (slow, but correct).
+ *
+ * A hazard inherited from the stock kernel: XNNPACK's packed right operand is cached by data id alone, so one
+ * data used as `b` under two different shapes (tf.reshape shares data) reuses a stale packing and gives wrong
+ * products. The reshapes here keep b's own last two axes, so they never create a second shape for one data; the
+ * hazard (stock as well as here) is a caller reshaping a weight to other [k, n] and multiplying with both.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';

@@ -35,6 +35,13 @@ export const STOCK_KERNEL_NAMES = [
   'StridedSlice',
   'Sum',
   'Fill',
+  'SplitV',
+  'AvgPool',
+  'ResizeNearestNeighbor',
+  'Multiply',
+  'AvgPoolGrad',
+  'ResizeNearestNeighborGrad',
+  'Identity',
 ] as const;
 export type StockKernelName = (typeof STOCK_KERNEL_NAMES)[number];
 export type StockKernels = Readonly<Record<StockKernelName, tf.KernelFunc>>;

@@ -1,0 +1,137 @@
+/**
+ * tfjs's WebGPU backend on Dawn through the npm `webgpu` bindings (an optional dependency): find an adapter on the
+ * chosen Dawn backend (Vulkan on a real GPU; Mesa's software OpenGL ES without one, which needs the surfaceless EGL
+ * platform and a `compatibility` adapter that tfjs does not request itself), expose it as `navigator.gpu`, and
+ * register tfjs-backend-webgpu. Used by lib/backend.ts for `SPLAM_BACKEND=webgpu`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { BackendError, firstLine as reasonOf, show } from '../errors.js';
+
+export const WEBGPU_INSTALL_HINT = 'npm install webgpu @tensorflow/tfjs-backend-webgpu (optional dependencies; webgpu ships Dawn prebuilt)';
+
+/** Dawn backends for `webgpu` (`SPLAM_WEBGPU_BACKEND`); `auto` tries Vulkan, then OpenGL ES. */
+export const DAWN_BACKENDS = ['auto', 'vulkan', 'opengles'] as const;
+export type DawnBackendChoice = (typeof DAWN_BACKENDS)[number];
+
+/** The WebGPU adapter in use (only on `webgpu`). */
+export interface WebGpuAdapter {
+  /** Dawn's backend that gave the adapter. */
+  dawnBackend: 'vulkan' | 'opengles';
+  /** WebGPU feature level requested: `core`, or `compatibility` for OpenGL ES. */
+  featureLevel: 'core' | 'compatibility';
+  /** GPUAdapterInfo fields, as Dawn reports them (empty strings where it gives none). */
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** Dawn backends tried before this one and why each failed. */
+  skipped: string[];
+}
+
+/** What a machine needs for a WebGPU adapter, by Dawn backend. */
+const ADAPTER_HINT =
+  'with a GPU, the Vulkan loader and the vendor driver (Debian: libvulkan1 + the driver), SPLAM_WEBGPU_BACKEND=vulkan; ' +
+  "without one, Mesa's software OpenGL ES (Debian: apt-get install libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri; " +
+  'Dawn opens the unversioned libEGL.so, which only libegl-dev provides), SPLAM_WEBGPU_BACKEND=opengles';
+
+/** The parts of Dawn's GPU object used here (typed locally: `webgpu` is an optional dependency). */
+interface DawnGpu {
+  requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
+}
+interface DawnAdapter {
+  info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', string>>;
+}
+interface DawnModule {
+  create(options: string[]): DawnGpu;
+  globals: Record<string, unknown>;
+}
+
+const FEATURE_LEVEL = { vulkan: 'core', opengles: 'compatibility' } as const;
+
+/** Parse `SPLAM_WEBGPU_BACKEND`; undefined or empty means `auto`. */
+export function parseDawnBackend(value: string | undefined): DawnBackendChoice {
+  if (value === undefined || value === '') return 'auto';
+  if ((DAWN_BACKENDS as readonly string[]).includes(value)) return value as DawnBackendChoice;
+  throw new BackendError('webgpu', `SPLAM_WEBGPU_BACKEND=${show(value)} is not a Dawn backend`, `allowed: ${DAWN_BACKENDS.join(', ')}`);
+}
+
+/**
+ * Find a Dawn adapter, expose it as `navigator.gpu` (requestAdapter wrapped so tfjs gets the same feature level),
+ * install the WebGPU globals (GPUBufferUsage, …) and register tfjs-backend-webgpu.
+ */
+export async function loadWebGpu(choice: DawnBackendChoice): Promise<WebGpuAdapter> {
+  let dawn: DawnModule;
+  try {
+    // @ts-ignore optional dependency (Dawn bindings); typed by DawnModule
+    dawn = (await import('webgpu')) as DawnModule;
+  } catch (err) {
+    throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
+  }
+  const skipped: string[] = [];
+  for (const dawnBackend of choice === 'auto' ? (['vulkan', 'opengles'] as const) : [choice]) {
+    const featureLevel = FEATURE_LEVEL[dawnBackend];
+    // Mesa's EGL without a display: the surfaceless platform (read by EGL when Dawn opens it, so set it first).
+    if (dawnBackend === 'opengles' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+    let gpu: DawnGpu;
+    let adapter: DawnAdapter | null;
+    try {
+      gpu = dawn.create([`backend=${dawnBackend}`]);
+      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel });
+    } catch (err) {
+      skipped.push(`${dawnBackend}: ${reasonOf(err)}`);
+      continue;
+    }
+    if (!adapter) {
+      skipped.push(`${dawnBackend}: no adapter`);
+      continue;
+    }
+    const request = gpu.requestAdapter.bind(gpu);
+    gpu.requestAdapter = (options = {}) => request({ ...options, featureLevel });
+    installWebGpuGlobals(dawn.globals, gpu);
+    try {
+      // Registers the 'webgpu' backend only if navigator.gpu exists when it loads: hence last.
+      await import('@tensorflow/tfjs-backend-webgpu');
+    } catch (err) {
+      throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
+    }
+    const info = adapter.info ?? {};
+    const field = (k: 'vendor' | 'architecture' | 'device' | 'description') => String(info[k] ?? '');
+    return {
+      dawnBackend,
+      featureLevel,
+      vendor: field('vendor'),
+      architecture: field('architecture'),
+      device: field('device'),
+      description: field('description'),
+      skipped,
+    };
+  }
+  throw new BackendError('webgpu', `Dawn found no WebGPU adapter (${skipped.join('; ')})`, ADAPTER_HINT);
+}
+
+function installWebGpuGlobals(globals: Record<string, unknown>, gpu: DawnGpu): void {
+  const g = globalThis as Record<string, unknown>;
+  for (const [k, v] of Object.entries(globals)) if (!(k in g)) g[k] = v;
+  // Node ≥ 21 has a navigator without `gpu`; Node 20 has none.
+  if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true, writable: true });
+  else g.navigator = { gpu };
+}
+
+/** Make `dataSync`/`arraySync` on webgpu fail with what to do instead (tfjs reads through OffscreenCanvas). */
+export function explainSyncReads(): void {
+  const backend = tf.backend() as unknown as { readSync(dataId: object): unknown };
+  const readSync = backend.readSync.bind(backend);
+  backend.readSync = (dataId) => {
+    try {
+      return readSync(dataId);
+    } catch (err) {
+      if (typeof (globalThis as Record<string, unknown>).OffscreenCanvas !== 'undefined') throw err;
+      throw new BackendError(
+        'webgpu',
+        `synchronous reads (dataSync, arraySync, bufferSync) are not available on WebGPU in Node: ${reasonOf(err)}`,
+        'read with await tensor.data() or await tensor.array()',
+      );
+    }
+  };
+}
+

@@ -1,0 +1,170 @@
+/**
+ * Sampling and scoring in the autoencoder's latent space, shared by the latent teacher's guidance sweep, the SPLAD
+ * distillation's evaluation and the few-step table:
+ *   - evaluation noise: n latents x_T ~ N(0, I) [n, h, w, Z] and class-balanced labels (sample i has label i mod K),
+ *     from one seed, so every method compared is judged on the same noise and labels;
+ *   - samplers: the teacher guided with a fixed w under a training-free PF-ODE solver (DDIM, DPM-Solver++(2M)) on a
+ *     uniform time grid; a distilled student under the LCM multistep sampler at γ = 1 (lib/splam/sampler.ts);
+ *   - a row per (method, steps): FID / precision / recall of the decoded samples (lib/experiments/image-metrics.ts),
+ *     wall-clock per 1,000 samples (sampling + decoding, this process, this machine), and optionally the same-noise
+ *     error against reference endpoints (mean over samples of the RMS latent difference).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeRng } from '../data/rng.js';
+import type { ClassCond } from '../diffusion/guidance.js';
+import { timeGrid } from '../diffusion/grids.js';
+import type { Schedule } from '../diffusion/schedules.js';
+import { SOLVERS } from '../diffusion/solvers/index.js';
+import type { Autoencoder } from '../nn/autoencoder.js';
+import { guidedNetDenoiser, netGammaModel, type EpsNet } from '../nn/eps-net.js';
+import type { SolverGrid } from '../splam/grid.js';
+import { lcmSample, lcmTimesteps, type TimestepSpacing } from '../splam/sampler.js';
+import { decodeLatents, scoreImages, type ImageReference } from './image-metrics.js';
+
+export interface LatentNoise {
+  /** x_T, [n, h, w, Z] row-major. */
+  xT: Float32Array;
+  labels: number[];
+  shape: [number, number, number, number];
+}
+
+/** n initial latents and class-balanced labels from one seed (labels i mod numClasses; none when unconditional). */
+export function latentNoise(n: number, latentShape: readonly [number, number, number], numClasses: number, seed: number): LatentNoise {
+  const rng = makeRng(seed);
+  const size = latentShape[0] * latentShape[1] * latentShape[2];
+  return { xT: rng.normalArray(n * size), labels: numClasses > 0 ? Array.from({ length: n }, (_, i) => i % numClasses) : [], shape: [n, ...latentShape] };
+}
+
+/** A way to turn x_T [B, h, w, Z] (and labels) into clean latents. */
+export interface LatentSampler {
+  /** Row label, e.g. `teacher DDIM`, `SPLAM`. */
+  method: string;
+  steps: number;
+  /** Network evaluations per sample (a guided teacher costs two per solver evaluation, unless w = 0). */
+  nfe: number;
+  sample(xT: tf.Tensor4D, cond: ClassCond | undefined, chunk: number): tf.Tensor4D;
+}
+
+/** The teacher guided with fixed w under a training-free solver with `steps` steps (uniform grid 999 → 0). */
+export function teacherSampler(net: EpsNet, schedule: Schedule, o: { solver: 'ddim' | 'dpmpp2m'; steps: number; w: number; method?: string; conditional: boolean }): LatentSampler {
+  const den = o.conditional ? guidedNetDenoiser(net, o.w) : guidedNetDenoiser(net, 0);
+  const perCall = o.conditional && o.w !== 0 ? 2 : 1;
+  return {
+    method: o.method ?? `teacher ${o.solver === 'ddim' ? 'DDIM' : 'DPM-Solver++(2M)'}`,
+    steps: o.steps,
+    nfe: o.steps * perCall,
+    sample: (xT, cond) => SOLVERS[o.solver](den, schedule, xT, timeGrid(schedule, o.steps), { cond }).x as tf.Tensor4D,
+  };
+}
+
+/** A distilled student under the LCM multistep sampler (γ = 1, fresh re-noising drawn from `seed + steps`). */
+export function studentSampler(net: EpsNet, schedule: Schedule, grid: SolverGrid, o: { steps: number; method: string; seed: number; spacing?: TimestepSpacing }): LatentSampler {
+  const model = netGammaModel(net);
+  return {
+    method: o.method,
+    steps: o.steps,
+    nfe: o.steps,
+    sample: (xT, cond) => lcmSample(model, schedule, xT, lcmTimesteps(grid, o.steps, o.spacing), { rng: makeRng(o.seed + o.steps), cond }).x as tf.Tensor4D,
+  };
+}
+
+export interface LatentEvalRow {
+  method: string;
+  steps: number;
+  nfe: number;
+  fid: number;
+  precision: number;
+  recall: number;
+  n: number;
+  /** Wall-clock seconds per 1,000 samples: sampling latents, and decoding them. */
+  samplePer1000: number;
+  decodePer1000: number;
+  /** Mean over samples of the RMS latent distance to the reference endpoints (when given). */
+  sameNoise?: number;
+}
+
+/** Run a sampler over the noise in chunks (one sampler call per chunk), returning all latents [n, h, w, Z]. */
+export function sampleAll(s: LatentSampler, noise: LatentNoise, chunk = 500): Float32Array {
+  const [n, h, w, Z] = noise.shape;
+  const row = h * w * Z;
+  const out = new Float32Array(n * row);
+  for (let start = 0; start < n; start += chunk) {
+    const b = Math.min(chunk, n - start);
+    const xT = tf.tensor4d(noise.xT.subarray(start * row, (start + b) * row), [b, h, w, Z]);
+    const cond = noise.labels.length ? { labels: noise.labels.slice(start, start + b) } : undefined;
+    const x = s.sample(xT, cond, chunk);
+    out.set(x.dataSync(), start * row);
+    tf.dispose([xT, x]);
+  }
+  return out;
+}
+
+/** Mean over rows of the RMS difference between two row-major arrays of `n` rows. */
+export function sameNoiseError(a: Float32Array, b: Float32Array, n: number): number {
+  const row = a.length / n;
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    let ss = 0;
+    for (let j = i * row; j < (i + 1) * row; j++) ss += (a[j] - b[j]) ** 2;
+    total += Math.sqrt(ss / row);
+  }
+  return total / n;
+}
+
+/**
+ * Sample, decode and score one method. Returns the row and the latents (for a reference endpoint or a grid).
+ */
+export function evaluateSampler(
+  s: LatentSampler,
+  noise: LatentNoise,
+  ctx: { ae: Autoencoder; scale: number; ref: ImageReference; reference?: Float32Array; chunk?: number },
+): { row: LatentEvalRow; latents: Float32Array; images: Float32Array } {
+  const n = noise.shape[0];
+  const t0 = performance.now();
+  const latents = sampleAll(s, noise, ctx.chunk);
+  const t1 = performance.now();
+  const images = decodeLatents(ctx.ae, ctx.scale, latents);
+  const t2 = performance.now();
+  const { height, width, channels } = ctx.ae.config;
+  const score = scoreImages(ctx.ref, images, [height, width, channels]);
+  const row: LatentEvalRow = {
+    method: s.method,
+    steps: s.steps,
+    nfe: s.nfe,
+    fid: score.fid,
+    precision: score.precision,
+    recall: score.recall,
+    n,
+    samplePer1000: ((t1 - t0) / 1000) * (1000 / n),
+    decodePer1000: ((t2 - t1) / 1000) * (1000 / n),
+  };
+  if (ctx.reference) row.sameNoise = sameNoiseError(latents, ctx.reference, n);
+  return { row, latents, images };
+}
+
+/** A fixed-width text table of rows. */
+export function formatLatentRows(rows: readonly LatentEvalRow[]): string {
+  const head = ['method'.padEnd(26), 'steps'.padStart(5), 'NFE'.padStart(4), 'FID'.padStart(9), 'prec'.padStart(6), 'recall'.padStart(6), 'same-noise'.padStart(10), 's/1000'.padStart(8)].join(' ');
+  const lines = rows.map((r) =>
+    [
+      r.method.padEnd(26),
+      String(r.steps).padStart(5),
+      String(r.nfe).padStart(4),
+      r.fid.toFixed(3).padStart(9),
+      r.precision.toFixed(3).padStart(6),
+      r.recall.toFixed(3).padStart(6),
+      (r.sameNoise === undefined ? '—' : r.sameNoise.toFixed(4)).padStart(10),
+      (r.samplePer1000 + r.decodePer1000).toFixed(2).padStart(8),
+    ].join(' '),
+  );
+  return [head, ...lines].join('\n');
+}
+
+/** The rows as a Markdown table. */
+export function markdownLatentRows(rows: readonly LatentEvalRow[]): string {
+  const out = ['| method | steps | NFE | FID | precision | recall | same-noise error | s per 1,000 samples |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    out.push(`| ${r.method} | ${r.steps} | ${r.nfe} | ${r.fid.toFixed(2)} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.sameNoise === undefined ? '—' : r.sameNoise.toFixed(4)} | ${(r.samplePer1000 + r.decodePer1000).toFixed(2)} |`);
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,12 @@
+/** `kind: "latent-teacher"` for `splam run`. */
+import { latentTeacherSchema, runLatentTeacher } from './latent-teacher.js';
+import type { ExperimentKind } from './registry.js';
+
+export const latentTeacherKind: ExperimentKind<typeof latentTeacherSchema> = {
+  kind: 'latent-teacher',
+  description: 'train the class-conditional latent U-Net teacher (label dropout for CFG) on autoencoder latents; FID vs guidance w',
+  schema: latentTeacherSchema,
+  experimentOf: (c) => c.experiment,
+  seedOf: (c) => c.seed,
+  run: (config, ctx) => runLatentTeacher(config, ctx),
+};

@@ -1,0 +1,93 @@
+/**
+ * Config of `kind: "splad"`: SPLAD, SPLAM distillation in the autoencoder's latent space (research/splam-paper.md §3)
+ * at small scale. The teacher is the learned class-conditional latent U-Net (`kind: "latent-teacher"`) guided with a
+ * fixed w (the official code fixes w = 8 and has no w-embedding: the γ-embedding takes its slot); the student is
+ * a copy of the teacher plus the γ-projection `time.cond_proj`; the data are the scaled latents s·E(x) of the
+ * training images with their labels (no label dropout: the code hard-codes `proportion_empty_prompts = 0`).
+ * The LCM baseline is the same config with `objective.gamma = {kind: "fixed", value: 1}` — one objective
+ * (lib/splam/objective.ts, shared with `kind: "distill"` through {@link objectiveSchema}).
+ * Not done: LCM's w-embedding (a student conditioned on w, so that w can vary at inference).
+ *
+ * Measured here (experiments/splad-*-fmnist.json, 32-channel latent U-Net): from the teacher's weights, learning
+ * rates of 1e-4 and 2e-4 made every one-jump map worse than the teacher's own x̂₀ within 200 steps, so the configs
+ * use 2e-5 (LCM then improves on the teacher's x̂₀ at every t). SPLAM's γ < 1 inputs start far off at high t: the
+ * student is called at t on a point whose noise level is σ_γ < σ_t; a network that does not yet read γ predicts ε̂ for
+ * σ_t, and x̂₀ = (x_γ − σ_γ·ε̂)/α_t is then off by about (σ_t − σ_γ)/α_t · |ε̂| ≈ 1.5 latent standard deviations at
+ * t = 999, γ = 0 (α_t = 0.068); see the run records for what that costs at this budget.
+ */
+import { z } from 'zod';
+import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
+import { objectiveSchema } from './distill-config.js';
+import { guidanceSchema } from './mixture-data.js';
+
+export const spladSchema = z
+  .object({
+    kind: z.literal('splad'),
+    name: z.string().min(1).optional(),
+    experiment: z.string().min(1).default('image-tier'),
+    seed: z.number().int().default(0),
+    /** The autoencoder file; must be the one the teacher was trained on (checked). */
+    autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
+    /** The latent teacher file (`kind: "latent-teacher"` with `export`); its schedule is the run's. */
+    teacher: z.string().min(1).default('models/latent-teacher-fmnist.ckpt'),
+    data: z
+      .object({
+        dataset: z.literal('fashion-mnist').default('fashion-mnist'),
+        trainLimit: z.number().int().min(2).optional(),
+        testLimit: z.number().int().min(4).optional(),
+      })
+      .strict()
+      .default({ dataset: 'fashion-mnist' }),
+    /** The teacher is guided with this fixed w (code: w = 8, LCM convention; choose from the teacher's sweep). */
+    guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
+    student: z
+      .object({
+        /** γ-embedding dimension (code: 256, inferred); 0 = no γ-projection (the student is the teacher exactly). */
+        gammaEmbedDim: z.number().int().min(0).multipleOf(2).default(256),
+        /** `random` (the code: PyTorch's default Linear init) or `zero` (the student starts as the teacher exactly). */
+        gammaProjInit: z.enum(['random', 'zero']).default('random'),
+        /** The γ-embedding's multiplier of g = 10 − 10γ (code: 1000). */
+        gammaEmbedScale: z.number().gt(0).default(1000),
+      })
+      .strict()
+      .default({ gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
+    objective: objectiveSchema.default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
+    train: z
+      .object({
+        steps: z.number().int().min(1).default(1000),
+        batch: z.number().int().min(1).default(32),
+        /** The code's default 1e-4 (the README run: 8e-6). */
+        lr: z.number().gt(0).default(1e-4),
+        weightDecay: z.number().min(0).default(0),
+        gradClip: z.number().min(0).default(1),
+        logEvery: z.number().int().min(1).default(50),
+        checkpointEvery: z.number().int().min(0).default(200),
+      })
+      .strict()
+      .default({ steps: 1000, batch: 32, lr: 1e-4, weightDecay: 0, gradClip: 1, logEvery: 50, checkpointEvery: 200 }),
+    eval: z
+      .object({
+        classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),
+        samples: z.number().int().min(4).default(1000),
+        steps: z.array(z.number().int().min(1)).min(1).default([1, 2, 4, 8]),
+        timestepSpacing: z.enum(TIMESTEP_SPACINGS).default('linspace'),
+        /** Evaluate and export the online weights (default) or the EMA target. */
+        weights: z.enum(['online', 'ema']).default('online'),
+        /** Noise seed shared by every run that compares. */
+        seed: z.number().int().default(1000),
+        gridPerClass: z.number().int().min(0).default(4),
+      })
+      .strict()
+      .default({ classifier: 'models/classifier-fmnist.ckpt', samples: 1000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', weights: 'online', seed: 1000, gridPerClass: 4 }),
+    /** Write the student here (e.g. models/splad-splam-fmnist.ckpt) plus `<file>.json`. */
+    export: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const points = c.objective.numDdimTimesteps;
+    c.eval.steps.forEach((s, i) => {
+      if (s > points) ctx.addIssue({ code: 'custom', path: ['eval', 'steps', i], message: `at most numDdimTimesteps = ${points}` });
+    });
+  });
+
+export type SpladConfig = z.output<typeof spladSchema>;

@@ -1,0 +1,230 @@
+/**
+ * `kind: "splad"`: SPLAM (or, with γ ≡ 1, LCM) distillation of the guided latent teacher into a latent U-Net student
+ * initialised from the teacher (official code L858–864: every teacher weight copied, the new γ-projection
+ * `time.cond_proj` at its own init), on the autoencoder's scaled training latents; then the student at 1–8 steps of
+ * the LCM multistep sampler, scored by FID / precision / recall of the decoded samples against the test set.
+ * The update is {@link splamUpdate} of lib/experiments/distill.ts over lib/splam/objective.ts — the same objective
+ * as the mixture distillation. Deterministic for a config and seed on one backend; checkpoints and resumes.
+ */
+import { resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
+import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
+import type { ClassCond } from '../diffusion/guidance.js';
+import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
+import type { Denoiser } from '../diffusion/types.js';
+import { ConfigError } from '../errors.js';
+import type { Autoencoder } from '../nn/autoencoder.js';
+import { guidedNetDenoiser, netGammaModel } from '../nn/eps-net.js';
+import { copyParams, countParams, disposeParams } from '../nn/params.js';
+import { makeUnet, type Unet } from '../nn/unet.js';
+import { solverGrid, type SolverGrid } from '../splam/grid.js';
+import type { SplamObjective } from '../splam/objective.js';
+import { Adam } from '../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
+import { loadClassifier, readClassifierCheckpoint } from './classifier.js';
+import { objectiveOf } from './distill-config.js';
+import { splamUpdate } from './distill.js';
+import { makeReference } from './image-metrics.js';
+import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from './latent-sampling.js';
+import { gridByClass, latentSet } from './latent-teacher.js';
+import { exportModel, loadAutoencoder, loadLatentUnet, readModelFile, type LatentUnetMeta } from './model-files.js';
+import type { ExperimentContext, KindResult } from './registry.js';
+import type { SpladConfig } from './splad-config.js';
+import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+
+interface SpladMeta {
+  kind: 'splad';
+  stepsDone: number;
+  rng: RngState;
+  adamStep: number;
+}
+
+export interface SpladState {
+  schedule: Schedule;
+  grid: SolverGrid;
+  ae: Autoencoder;
+  scale: number;
+  latents: ImageSet;
+  teacherNet: Unet;
+  /** The teacher guided with the config's fixed w. */
+  teacher: Denoiser<ClassCond>;
+  student: Unet;
+  target: Unet;
+  adam: Adam;
+  objective: SplamObjective;
+  batcher: EpochBatcher;
+  rng: Rng;
+  stepsDone: number;
+  /** Student parameters the teacher lacks (the γ-projection). */
+  initMissing: string[];
+}
+
+/** `LCM` when γ is fixed at 1 (the paper's baseline), else `SPLAM`. */
+export function spladMethod(c: Pick<SpladConfig, 'objective'>): 'LCM' | 'SPLAM' {
+  return c.objective.gamma.kind === 'fixed' && c.objective.gamma.value === 1 ? 'LCM' : 'SPLAM';
+}
+
+/**
+ * The student built from the teacher: the teacher's architecture plus a γ-embedding of dimension `gammaEmbedDim`,
+ * every teacher weight copied; the new γ-projection keeps its init from `rng` (`random`, the code) or is zeroed
+ * (`zero`: then the student computes exactly the teacher's ε̂ for every γ).
+ */
+export function studentFromTeacher(ck: Checkpoint<LatentUnetMeta>, rng: Rng, o: SpladConfig['student']): { net: Unet; missing: string[] } {
+  const { net, missing } = loadLatentUnet(ck, rng, { gammaEmbedDim: o.gammaEmbedDim, gammaEmbedScale: o.gammaEmbedScale });
+  const proj = net.params.get('time.cond_proj.weight');
+  if (proj && o.gammaProjInit === 'zero' && missing.includes('time.cond_proj.weight')) proj.assign(tf.zerosLike(proj));
+  return { net, missing };
+}
+
+/** @param latents the training latents, when already encoded (tests); default: the config's split, encoded. */
+export function setupSplad(c: SpladConfig, latents?: ImageSet): SpladState {
+  const teacherCk = readModelFile(c.teacher, 'latent-unet');
+  if (teacherCk.meta.role !== 'teacher') {
+    throw new ConfigError('splad config', [{ path: 'teacher', value: c.teacher, message: `a ${teacherCk.meta.role} file, not a teacher`, allowed: 'a file written by kind "latent-teacher" with export' }]);
+  }
+  if (resolve(teacherCk.meta.autoencoder) !== resolve(c.autoencoder)) {
+    throw new ConfigError('splad config', [{ path: 'autoencoder', value: c.autoencoder, message: `the teacher was trained on the latents of ${teacherCk.meta.autoencoder}`, allowed: teacherCk.meta.autoencoder }]);
+  }
+  const schedule = makeSchedule(teacherCk.meta.schedule);
+  if (schedule.N % c.objective.numDdimTimesteps !== 0) {
+    throw new ConfigError('splad config', [{ path: 'objective.numDdimTimesteps', value: c.objective.numDdimTimesteps, message: `must divide the teacher's schedule N = ${schedule.N}` }]);
+  }
+  const grid = solverGrid(schedule.N, c.objective.numDdimTimesteps);
+  const { ae, scale } = loadAutoencoder(readModelFile(c.autoencoder, 'autoencoder'));
+  const data = latents ?? latentSet(ae, scale, loadFashionMnist('train', { limit: c.data.trainLimit }));
+  const root = makeRng(c.seed);
+  const initRng = root.split();
+  const teacherNet = loadLatentUnet(teacherCk, initRng.split()).net;
+  const teacher = guidedNetDenoiser(teacherNet, c.guidance.w, c.guidance.convention);
+  const { net: student, missing } = studentFromTeacher(teacherCk, initRng.split(), c.student);
+  const target = makeUnet(student.config, initRng.split());
+  copyParams(target.params, student.params);
+  const adam = new Adam(student.params, { lr: c.train.lr, weightDecay: c.train.weightDecay, gradClip: c.train.gradClip });
+  const batcher = new EpochBatcher(data.shape[0], Math.min(c.train.batch, data.shape[0]), root.uint32());
+  return { schedule, grid, ae, scale, latents: data, teacherNet, teacher, student, target, adam, objective: objectiveOf(c.objective, grid), batcher, rng: root.split(), stepsDone: 0, initMissing: missing };
+}
+
+export function disposeSplad(s: SpladState): void {
+  for (const set of [s.teacherNet.params, s.student.params, s.target.params, s.ae.params]) disposeParams(set);
+  s.adam.dispose();
+}
+
+/** One SPLAD step on the batch of step `stepsDone` (labels kept: no prompt dropout in the code); advances the step. */
+export function spladStep(s: SpladState, c: SpladConfig): { loss: number; gradNorm: number } {
+  const { images, labels } = gatherRows(s.latents, s.batcher.indices(s.stepsDone));
+  const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
+  try {
+    const r = splamUpdate({
+      x0,
+      cond: { labels: Array.from(labels) },
+      teacher: s.teacher,
+      student: { model: netGammaModel(s.student), params: s.student.params },
+      target: { model: netGammaModel(s.target), params: s.target.params },
+      adam: s.adam,
+      schedule: s.schedule,
+      objective: s.objective,
+      rng: s.rng,
+      emaMu: c.objective.emaMu,
+    });
+    s.stepsDone += 1;
+    return r;
+  } finally {
+    x0.dispose();
+  }
+}
+
+export function encodeSpladCheckpoint(s: SpladState): Uint8Array {
+  const meta: SpladMeta = { kind: 'splad', stepsDone: s.stepsDone, rng: s.rng.state(), adamStep: s.adam.state.step };
+  return encodeCheckpoint({
+    meta,
+    tensors: [...paramTensors('student', s.student.params), ...paramTensors('target', s.target.params), ...paramTensors('adam.m', s.adam.state.m), ...paramTensors('adam.v', s.adam.state.v)],
+  });
+}
+
+export function restoreSplad(s: SpladState, bytes: Uint8Array): void {
+  const ck = decodeCheckpoint<SpladMeta>(bytes);
+  if (ck.meta.kind !== 'splad') throw new Error(`not a SPLAD checkpoint (kind ${String(ck.meta.kind)})`);
+  for (const [prefix, set] of [['student', s.student.params], ['target', s.target.params], ['adam.m', s.adam.state.m], ['adam.v', s.adam.state.v]] as const) {
+    const missing = restoreParams(ck, prefix, set);
+    if (missing.length) throw new Error(`checkpoint lacks ${prefix}/${missing[0]} (config changed since it was written?)`);
+  }
+  s.adam.state.step = ck.meta.adamStep;
+  s.rng = restoreRng(ck.meta.rng);
+  s.stepsDone = ck.meta.stepsDone;
+}
+
+/** The student at each step count, from the shared evaluation noise; a PNG per step count. */
+async function evaluate(s: SpladState, c: SpladConfig, ctx: ExperimentContext): Promise<LatentEvalRow[]> {
+  const e = c.eval;
+  const classifier = loadClassifier(readClassifierCheckpoint(e.classifier));
+  const ref = makeReference(classifier, loadFashionMnist('test', { limit: c.data.testLimit }));
+  const K = s.latents.classNames.length;
+  const noise = latentNoise(e.samples, s.ae.latentShape, K, e.seed);
+  const net = e.weights === 'ema' ? s.target : s.student;
+  const method = spladMethod(c);
+  const rows: LatentEvalRow[] = [];
+  try {
+    for (const [i, steps] of e.steps.entries()) {
+      ctx.progress({ done: i, total: e.steps.length, label: `evaluating ${steps} step(s)` });
+      const { row, images } = evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method, seed: e.seed, spacing: e.timestepSpacing }), noise, { ae: s.ae, scale: s.scale, ref });
+      rows.push(row);
+      if (e.gridPerClass > 0) await ctx.run.logArtifact(`samples-${steps}step.png`, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
+    }
+  } finally {
+    ref.dispose();
+    disposeParams(classifier.params);
+  }
+  return rows;
+}
+
+export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
+  const s = setupSplad(c);
+  try {
+    if (ctx.resume) restoreSplad(s, ctx.resume);
+    const result = await trainAsRun(ctx, {
+      startStep: s.stepsDone,
+      totalSteps: c.train.steps,
+      logEvery: c.train.logEvery,
+      checkpointEvery: c.train.checkpointEvery,
+      step: () => spladStep(s, c),
+      encode: () => encodeSpladCheckpoint(s),
+    });
+    const summary = trainingSummary(result, countParams(s.student.params));
+    if (result.stopped) return stoppedResult(ctx, result, summary);
+    const rows = await evaluate(s, c, ctx);
+    for (const r of rows) Object.assign(summary, { [`student/steps${r.steps}/fid`]: r.fid, [`student/steps${r.steps}/precision`]: r.precision, [`student/steps${r.steps}/recall`]: r.recall, [`student/steps${r.steps}/s_per_1000`]: r.samplePer1000 + r.decodePer1000 });
+    await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify({ rows })), { kind: 'json' });
+    const table = formatLatentRows(rows);
+    await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
+    await ctx.run.flush();
+    const method = spladMethod(c);
+    const net = c.eval.weights === 'ema' ? s.target : s.student;
+    const exported = c.export
+      ? '\n' +
+        exportModel(
+          c.export,
+          {
+            kind: 'latent-unet',
+            role: 'student',
+            unet: net.config,
+            schedule: readModelFile(c.teacher, 'latent-unet').meta.schedule,
+            autoencoder: c.autoencoder,
+            scale: s.scale,
+            method,
+            guidance: c.guidance,
+            teacher: c.teacher,
+            numDdimTimesteps: c.objective.numDdimTimesteps,
+            source: { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone, weights: c.eval.weights },
+          },
+          'net',
+          net.params,
+          { run: ctx.run, config: c, summary },
+        )
+      : '';
+    const head = `${method} student (${countParams(s.student.params)} params; teacher guided at w = ${c.guidance.w}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
+    return { summary, report: `${head}\n${table}${exported}` };
+  } finally {
+    disposeSplad(s);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Any ε-prediction network with the shared `apply(x, t, γ, labels)` signature (the MLP of lib/nn/mlp.ts, the U-Net
+ * of lib/nn/unet.ts) as the callables the solvers, the guidance wrapper and the SPLAM objective take
+ * (lib/nn/adapters.ts does the same for the MLP alone).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { guided, type ClassCond, type GuidanceConvention } from '../diffusion/guidance.js';
+import type { Denoiser, TimeArg } from '../diffusion/types.js';
+import type { GammaEpsModel } from '../splam/objective.js';
+
+/** A network ε̂(x [B, …], t [B], γ [B] | undefined, labels [B] | undefined) → [B, …]. */
+export interface EpsNet {
+  apply(x: tf.Tensor, t: tf.Tensor1D, gamma?: tf.Tensor1D, labels?: tf.Tensor1D | number[]): tf.Tensor;
+}
+
+function timeTensor(t: TimeArg, B: number): tf.Tensor1D {
+  return typeof t === 'number' ? (tf.fill([B], t) as tf.Tensor1D) : t;
+}
+
+/** The network as a denoiser ε̂(x, t, cond) at γ = 1 (labels from `cond`, −1 = unconditional). */
+export function netDenoiser(net: EpsNet): Denoiser<ClassCond> {
+  return (x, t, cond) => tf.tidy(() => net.apply(x, timeTensor(t, x.shape[0]), undefined, cond?.labels));
+}
+
+/**
+ * The class-conditional network guided with a fixed w (lib/diffusion/guidance.ts: `lcm` ε̂ = ε_c + w·(ε_c − ε_u),
+ * the SPLAM code's convention). w = 0 in the `lcm` convention is the conditional network alone: one call, not two.
+ */
+export function guidedNetDenoiser(net: EpsNet, w: number, convention: GuidanceConvention = 'lcm'): Denoiser<ClassCond> {
+  const raw = netDenoiser(net);
+  return convention === 'lcm' && w === 0 ? raw : guided(raw, w, convention);
+}
+
+/** The network as a γ-conditioned student ε_θ(x, t, γ, cond). */
+export function netGammaModel(net: EpsNet): GammaEpsModel<ClassCond> {
+  return (x, t, gamma, cond) => net.apply(x, t, gamma, cond?.labels);
+}

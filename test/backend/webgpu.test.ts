@@ -1,0 +1,198 @@
+// WebGPU (tfjs-backend-webgpu on Dawn, npm `webgpu`) against the cpu backend.
+//
+// The backend is a property of the process, so this file runs itself as a child with SPLAM_BACKEND=webgpu
+// (SPLAM_WEBGPU_TEST_CHILD=1 selects that mode): the child computes every case on WebGPU and prints the numbers
+// as JSON; the test process computes the same cases on cpu and compares. On a machine without a GPU the adapter is
+// Mesa's software OpenGL ES (Debian: libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri;
+// Dawn dlopens the unversioned libEGL.so, which only libegl-dev provides). When no adapter is found the
+// tests FAIL with the backend's message: they never skip, so a CI machine without those packages is caught.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo } from '../../lib/backend.js';
+import { makeRng } from '../../lib/data/rng.js';
+import { makeMlp } from '../../lib/nn/mlp.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const CHILD_FLAG = 'SPLAM_WEBGPU_TEST_CHILD';
+/** Relative tolerance: ‖webgpu − cpu‖∞ / ‖cpu‖∞ for every case (float32 with a different summation order). */
+const REL_TOL = 1e-4;
+
+type Results = Record<string, number[]>;
+
+/** Every case, computed on the active backend from seeded inputs (the same in both processes). Async reads only. */
+async function computeCases(): Promise<Results> {
+  const rng = makeRng(7);
+  const randn = (shape: number[]) => tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
+  const out: Results = {};
+  const keep = async (name: string, t: tf.Tensor) => {
+    out[name] = Array.from(await t.data());
+    t.dispose();
+  };
+
+  const a = randn([64, 96]);
+  const b = randn([96, 48]);
+  const bt = randn([48, 96]);
+  await keep('matmul [64,96]x[96,48]', tf.matMul(a, b));
+  await keep('matmul [64,96]x[48,96]^T', tf.matMul(a, bt, false, true));
+
+  const x = randn([2, 9, 9, 3]);
+  const f = randn([3, 3, 3, 4]);
+  await keep('conv2d x=[2,9,9,3] f=[3,3,3,4] s=1 p=same', tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, 'same'));
+  await keep('conv2d x=[2,9,9,3] f=[3,3,3,4] s=2 p=valid', tf.conv2d(x as tf.Tensor4D, f as tf.Tensor4D, 2, 'valid'));
+
+  const net = makeMlp({ dim: 2, hidden: 32, blocks: 2, timeEmbedDim: 16, gammaEmbedDim: 8 }, rng);
+  const xs = randn([16, 2]);
+  const ts = tf.tensor1d(Array.from({ length: 16 }, () => rng.int(1000)));
+  const gammas = tf.tensor1d(Array.from({ length: 16 }, () => rng.uniform()));
+  const target = randn([16, 2]);
+  await keep('mlp forward', net.apply(xs, ts, gammas));
+
+  const vars = [...net.params.values()];
+  const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(target, net.apply(xs, ts, gammas)) as tf.Scalar, vars);
+  await keep('mlp loss', value);
+  for (const [name, v] of net.params) await keep(`mlp grad ${name}`, grads[v.name]);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------ child mode
+if (process.env[CHILD_FLAG]) {
+  try {
+    const info = await initBackend();
+    const results = await computeCases();
+    console.log(JSON.stringify({ ok: true, info, active: tf.getBackend(), results }));
+  } catch (err) {
+    const e = err as Error & { code?: string; backend?: string };
+    console.log(JSON.stringify({ ok: false, name: e.name, code: e.code, backend: e.backend, message: e.message }));
+  }
+} else {
+  registerTests();
+}
+
+// ------------------------------------------------------------------------------------------------ test mode
+interface ChildOk {
+  ok: true;
+  info: BackendInfo;
+  active: string;
+  results: Results;
+}
+interface ChildFailed {
+  ok: false;
+  name: string;
+  code?: string;
+  backend?: string;
+  message: string;
+}
+
+/** Run this file as a child with SPLAM_BACKEND=webgpu and `env` on top; returns its JSON line. */
+function runChild(env: Record<string, string | undefined>, nodeArgs: string[] = []): ChildOk | ChildFailed {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, SPLAM_BACKEND: 'webgpu', [CHILD_FLAG]: '1' };
+  delete childEnv.SPLAM_WEBGPU_BACKEND;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) delete childEnv[k];
+    else childEnv[k] = v;
+  }
+  const out = execFileSync(process.execPath, [...nodeArgs, '--import', 'tsx', SELF], {
+    env: childEnv,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'], // Dawn writes its warnings to stderr
+    timeout: 300_000,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+function relErr(got: number[], want: number[]): number {
+  assert.equal(got.length, want.length);
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i] - want[i]));
+    scale = Math.max(scale, Math.abs(want[i]));
+  }
+  return diff / (scale || 1);
+}
+
+function registerTests(): void {
+  let child: ChildOk | ChildFailed | undefined;
+  const gpuRun = (): ChildOk => {
+    child ??= runChild({});
+    if (!child.ok) {
+      assert.fail(
+        `SPLAM_BACKEND=webgpu failed in a child process (${child.name}): ${child.message}\n` +
+          'This machine needs a WebGPU adapter: the software one comes from Mesa (Debian: libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri).',
+      );
+    }
+    return child;
+  };
+
+  test('SPLAM_BACKEND=webgpu activates tfjs webgpu on a Dawn adapter (Vulkan core or OpenGL ES compatibility)', () => {
+    const r = gpuRun();
+    assert.equal(r.active, 'webgpu');
+    assert.equal(r.info.name, 'webgpu');
+    assert.equal(r.info.tfBackend, 'webgpu');
+    assert.equal(r.info.forced, true);
+    assert.ok(r.info.webgpu, 'BackendInfo.webgpu describes the adapter');
+    const expectedLevel = { vulkan: 'core', opengles: 'compatibility' }[r.info.webgpu.dawnBackend];
+    assert.ok(expectedLevel, `Dawn backend is vulkan or opengles, got ${r.info.webgpu.dawnBackend}`);
+    assert.equal(r.info.webgpu.featureLevel, expectedLevel);
+    assert.ok(r.info.webgpu.device || r.info.webgpu.description, 'the adapter names itself');
+  });
+
+  test(`matmul, conv2d, an MLP forward and its gradient on webgpu match the cpu backend within ${REL_TOL} relative`, async () => {
+    const r = gpuRun();
+    await initBackend('cpu');
+    const want = await computeCases();
+    assert.deepEqual(Object.keys(r.results).sort(), Object.keys(want).sort());
+    const names = Object.keys(want);
+    assert.ok(names.filter((n) => n.startsWith('mlp grad')).length >= 10, 'every MLP parameter has a gradient case');
+    for (const name of names) {
+      const e = relErr(r.results[name], want[name]);
+      assert.ok(e <= REL_TOL, `${name}: relative error ${e.toExponential(2)} > ${REL_TOL}`);
+      assert.ok(want[name].some((v) => v !== 0), `${name}: the cpu reference is not all zeros`);
+    }
+  });
+
+  test('an unknown SPLAM_WEBGPU_BACKEND is rejected with the allowed Dawn backends', () => {
+    const r = runChild({ SPLAM_WEBGPU_BACKEND: 'metal' });
+    assert.equal(r.ok, false);
+    const f = r as ChildFailed;
+    assert.equal(f.name, 'BackendError');
+    assert.equal(f.backend, 'webgpu');
+    assert.match(f.message, /SPLAM_WEBGPU_BACKEND="metal"/);
+    assert.match(f.message, /auto, vulkan, opengles/);
+  });
+
+  test('no adapter (OpenGL ES with EGL on X11 and no display) fails with a BackendError naming the packages to install', () => {
+    const r = runChild({ SPLAM_WEBGPU_BACKEND: 'opengles', EGL_PLATFORM: 'x11', DISPLAY: undefined, WAYLAND_DISPLAY: undefined });
+    assert.equal(r.ok, false);
+    const f = r as ChildFailed;
+    assert.equal(f.name, 'BackendError');
+    assert.equal(f.code, 'backend_unavailable');
+    assert.equal(f.backend, 'webgpu');
+    assert.match(f.message, /no WebGPU adapter \(opengles: no adapter\)/);
+    assert.match(f.message, /libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri/);
+    assert.match(f.message, /libvulkan1/);
+  });
+
+  test('without the webgpu package, SPLAM_BACKEND=webgpu fails with an npm install hint', () => {
+    // A resolve hook that hides the package, as on a machine where the optional dependency did not install.
+    const hook = `export async function resolve(s, c, next) { if (s === 'webgpu') { const e = new Error("Cannot find package 'webgpu'"); e.code = 'ERR_MODULE_NOT_FOUND'; throw e; } return next(s, c); }`;
+    const register = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const r = runChild({}, ['--import', `data:text/javascript,${encodeURIComponent(register)}`]);
+    assert.equal(r.ok, false);
+    const f = r as ChildFailed;
+    assert.equal(f.name, 'BackendError');
+    assert.equal(f.backend, 'webgpu');
+    assert.match(f.message, /a package is missing: Cannot find package 'webgpu'/);
+    assert.match(f.message, /npm install webgpu @tensorflow\/tfjs-backend-webgpu/);
+  });
+
+  test('webgpu is never chosen automatically: without SPLAM_BACKEND the choice stays in node-gpu, node, wasm, cpu', () => {
+    const r = runChild({ SPLAM_BACKEND: undefined });
+    assert.equal(r.ok, true);
+    assert.notEqual((r as ChildOk).info.name, 'webgpu');
+    assert.ok(!(r as ChildOk).info.skipped.some((s) => s.name === 'webgpu'));
+  });
+}

@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../lib/config.js';
+import type { ImageSet } from '../../lib/data/fashion-mnist.js';
+import { makeRng } from '../../lib/data/rng.js';
+import { autoencoderSchema, autoencoderStep, encodeAutoencoderCheckpoint, restoreAutoencoder, scaleOver, setupAutoencoder, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder.js';
+import { ConfigError } from '../../lib/errors.js';
+import { disposeParams, flatten } from '../../lib/nn/params.js';
+import { setup } from '../helpers.js';
+
+await setup();
+
+/** 48 synthetic 28×28 images in [−1, 1]. */
+function images(): ImageSet {
+  const rng = makeRng(11);
+  return { images: Float32Array.from(rng.normalArray(48 * 784), (v) => Math.tanh(v)), labels: Int32Array.from({ length: 48 }, (_, i) => i % 10), shape: [48, 28, 28, 1], classNames: Array.from({ length: 10 }, (_, i) => String(i)) };
+}
+
+const config = (over: Record<string, unknown> = {}): AutoencoderExperimentConfig =>
+  parseConfig(autoencoderSchema, { kind: 'autoencoder', seed: 2, architecture: { channels1: 4, channels2: 8 }, train: { steps: 6, batch: 8 }, ...over }, 'test config');
+
+test('resuming the autoencoder from its checkpoint gives exactly the uninterrupted run (weights, moments, batches, learning rate)', () => {
+  const c = config();
+  const run = (n: number, from?: Uint8Array) => {
+    const s = setupAutoencoder(c, images());
+    if (from) restoreAutoencoder(s, from);
+    const losses = Array.from({ length: n }, () => autoencoderStep(s, c).loss);
+    return { s, losses };
+  };
+  const straight = run(6);
+  const first = run(2);
+  const rest = run(4, encodeAutoencoderCheckpoint(first.s));
+  assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
+  assert.deepEqual(flatten(rest.s.ae.params), flatten(straight.s.ae.params));
+  assert.equal(rest.s.stepsDone, 6);
+  for (const r of [straight, first, rest]) {
+    disposeParams(r.s.ae.params);
+    r.s.adam.dispose();
+  }
+});
+
+test('the scale over a seeded batch of training images is reproducible, and close (not equal) across batches', () => {
+  const s = setupAutoencoder(config(), images());
+  const a = scaleOver(s.ae, s.train, 32, 5);
+  const b = scaleOver(s.ae, s.train, 32, 5);
+  const other = scaleOver(s.ae, s.train, 32, 6);
+  assert.equal(a, b);
+  assert.ok(a > 0 && Number.isFinite(a));
+  assert.notEqual(a, other, 'another subset gives another (close) value');
+  assert.ok(Math.abs(a / other - 1) < 0.2);
+  disposeParams(s.ae.params);
+  s.adam.dispose();
+});
+
+test('an unknown reconstruction loss is rejected, naming the field and the allowed values', () => {
+  assert.throws(
+    () => config({ loss: { reconstruction: 'huber' } }),
+    (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'loss.reconstruction' && /l2/.test(i.allowed ?? '') && /l1/.test(i.allowed ?? '')),
+  );
+});

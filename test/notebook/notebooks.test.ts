@@ -1,0 +1,92 @@
+/**
+ * The notebooks: their structure (claim first, conclusion last, declared figures, small and output-free as
+ * committed), the project-local kernelspec, and — the part CI depends on — every notebook executed end to end
+ * through Jupyter (nbclient) in quick mode on a fresh store, failing on any error output or missing figure.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, statSync, existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { declaredFigures, executeNotebook, jupyterPath, kernelSpec, KERNEL_NAME, listNotebooks, resolveNotebook, writeKernelspec, PROJECT_ROOT } from '../../lib/notebook/jupyter.js';
+import { FigureRenderer, dataInk } from '../../lib/viz/png.js';
+import { ArgumentError } from '../../lib/errors.js';
+import { tempDir } from '../track/helpers.js';
+
+const notebooks = listNotebooks();
+const EXPECTED = ['00-quickstart', '01-solvers', '02-subpaths', '03-cumulative-error', '04-distillation', '05-ablations', '06-querying'];
+
+interface Cell {
+  cell_type: string;
+  source: string | string[];
+  outputs?: unknown[];
+}
+const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as { cells: Cell[]; metadata: { kernelspec: { name: string } } };
+const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+
+test('the notebooks 00–06 are there, in order', () => {
+  for (const name of EXPECTED) assert.ok(notebooks.some((f) => basename(f, '.ipynb') === name), `${name}.ipynb`);
+});
+
+test('each notebook opens with its claim, closes with a computed conclusion, declares its figures, and is committed small and without outputs', () => {
+  for (const f of notebooks) {
+    const nb = read(f);
+    const name = basename(f);
+    assert.equal(nb.metadata.kernelspec.name, KERNEL_NAME, `${name}: kernel`);
+    assert.equal(nb.cells[0].cell_type, 'markdown', `${name}: first cell`);
+    assert.match(text(nb.cells[0]), /\*\*Claims? tested/, `${name}: the claim comes first`);
+    const last = nb.cells.length - 1;
+    assert.match(text(nb.cells[last - 1]), /## Conclusion/, `${name}: conclusion heading`);
+    assert.match(text(nb.cells[last]), /showMarkdown\(/, `${name}: the conclusion is computed from measured output`);
+    assert.ok(declaredFigures(f).length >= 1, `${name}: declares figures`);
+    assert.ok(statSync(f).size < 1_000_000, `${name}: under 1 MB`);
+    assert.ok(nb.cells.every((c) => !c.outputs || c.outputs.length === 0), `${name}: committed with outputs cleared`);
+    for (const fig of declaredFigures(f)) assert.ok(nb.cells.some((c) => text(c).includes(fig) || (fig.includes('-') && text(c).includes(fig.split('-')[0]))), `${name}: figure ${fig} named in a cell`);
+  }
+});
+
+test('the kernelspec is project-local and starts tslab through the shim with this Node', () => {
+  const file = writeKernelspec();
+  assert.equal(file, join(jupyterPath(), 'kernels', KERNEL_NAME, 'kernel.json'));
+  const spec = JSON.parse(readFileSync(file, 'utf8'));
+  assert.deepEqual(spec, JSON.parse(JSON.stringify(kernelSpec())));
+  assert.equal(spec.argv[0], process.execPath);
+  assert.equal(spec.argv[1], join(PROJECT_ROOT, 'scripts', 'tslab-kernel.cjs'));
+  assert.ok(existsSync(spec.argv[1]));
+  assert.ok(spec.argv.includes('{connection_file}'));
+});
+
+test('notebook references resolve by prefix; an unknown one lists the choices; the CLI exits 2', () => {
+  assert.equal(basename(resolveNotebook('03')), '03-cumulative-error.ipynb');
+  assert.throws(() => resolveNotebook('zz'), (e: unknown) => e instanceof ArgumentError && /00-quickstart/.test(String(e.allowed)));
+  const bin = join(PROJECT_ROOT, 'bin', 'splam.mjs');
+  const r = spawnSync(process.execPath, [bin, 'notebook', 'run', 'zz'], { encoding: 'utf8' });
+  assert.equal(r.status, 2, r.stderr);
+});
+
+test('every notebook executes through Jupyter in quick mode with no error output and shows every figure it declares; a figure is not blank', { timeout: 30 * 60_000 }, async (t) => {
+  if (process.env.SPLAM_SKIP_NOTEBOOKS === '1') {
+    t.skip('SPLAM_SKIP_NOTEBOOKS=1');
+    return;
+  }
+  const store = tempDir('splam-nb-store-');
+  const out = tempDir('splam-nb-out-');
+  const renderer = new FigureRenderer();
+  try {
+    for (const f of notebooks) {
+      const r = await executeNotebook(f, { quick: true, storeDir: store, outDir: out, timeout: 300 });
+      process.stderr.write(`# ${basename(f)}: ${r.ok ? 'ok' : 'FAILED'} in ${r.seconds} s, ${r.plotly} plotly, ${r.png} png\n`);
+      assert.deepEqual(r.errors, [], `${basename(f)}: error output`);
+      assert.deepEqual(r.missingFigures, [], `${basename(f)}: missing figures`);
+      assert.ok(r.ok);
+      // The first figure of the notebook, as the notebook stored it, has data on it.
+      const executed = read(r.output);
+      const fig = executed.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, unknown> }[]).find((o) => o.data?.['application/vnd.plotly.v1+json'])?.data?.['application/vnd.plotly.v1+json'];
+      assert.ok(fig, `${basename(f)}: a plotly output`);
+      const ink = await dataInk(renderer, fig as never, { width: 600, height: 400 });
+      assert.ok(ink > 0.0005, `${basename(f)}: first figure's data ink ${ink}`);
+    }
+  } finally {
+    await renderer.close();
+  }
+});
