@@ -78,7 +78,14 @@ export function systemProbe(heartbeatPath: (id: string) => string, heartbeatTime
 
 function judge(rec: RunRecord, probe: LivenessProbe): { beat: number; reason: CrashReason | null } {
   const beat = Math.max(rec.heartbeatAt, probe.heartbeatOf(rec.id) ?? 0);
-  if (rec.host === probe.host && !probe.isAlive(rec.pid, rec.pidStart)) return { beat, reason: 'process_gone' };
+  // On the run's own host the process table is authoritative: a live owner (pid and start time match) is running
+  // even when its heartbeat is stale, because a long synchronous tensor op blocks the timer that touches it (seen:
+  // a few-step FID evaluation shown as crashed while it ran). The heartbeat judges runs of other hosts, and runs
+  // whose start time is unknown (no procfs), where a live pid may be a reused one.
+  if (rec.host === probe.host) {
+    if (!probe.isAlive(rec.pid, rec.pidStart)) return { beat, reason: 'process_gone' };
+    if (rec.pidStart !== null) return { beat, reason: null }; // its start time matched: this very process is alive
+  }
   if (probe.now - beat > probe.heartbeatTimeoutMs) return { beat, reason: 'heartbeat_timeout' };
   return { beat, reason: null };
 }

@@ -14,7 +14,7 @@ import { ArgumentError } from '../../lib/errors.js';
 import { tempDir } from '../track/helpers.js';
 
 const notebooks = listNotebooks();
-const EXPECTED = ['00-quickstart', '01-solvers', '02-subpaths', '03-cumulative-error', '04-distillation', '05-ablations', '06-querying'];
+const EXPECTED = ['00-quickstart', '01-solvers', '02-subpaths', '03-cumulative-error', '04-distillation', '05-ablations', '06-querying', '07-autoencoder-teacher', '08-splad', '09-few-step-table'];
 
 interface Cell {
   cell_type: string;
@@ -24,7 +24,7 @@ interface Cell {
 const read = (f: string) => JSON.parse(readFileSync(f, 'utf8')) as { cells: Cell[]; metadata: { kernelspec: { name: string } } };
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
 
-test('the notebooks 00–06 are there, in order', () => {
+test('the notebooks 00–09 are there, in order', () => {
   for (const name of EXPECTED) assert.ok(notebooks.some((f) => basename(f, '.ipynb') === name), `${name}.ipynb`);
 });
 

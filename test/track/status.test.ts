@@ -23,11 +23,13 @@ test('a running run on this host whose process is gone shows as crashed (process
   assert.equal(base.status, 'running', 'the input record is not changed');
 });
 
-test('a heartbeat older than the timeout marks a run crashed even when the pid looks alive (other host, hung or reused pid)', () => {
-  assert.equal(crashReason(base, probe({ now: 70_001 })), 'heartbeat_timeout');
+test('a stale heartbeat marks a run crashed unless its own process is verifiably alive on this host', () => {
+  assert.equal(crashReason({ ...base, pidStart: null }, probe({ now: 70_001 })), 'heartbeat_timeout', 'a live pid without a start time may be a reused one');
+  assert.equal(crashReason({ ...base, pidStart: '12345' }, probe({ now: 70_001 })), null, 'pid and start time match: alive though its timer was blocked');
+  assert.equal(crashReason({ ...base, pidStart: '12345' }, probe({ now: 70_001, isAlive: () => false })), 'process_gone');
   assert.equal(crashReason({ ...base, host: 'elsewhere' }, probe({ isAlive: () => false })), null, 'pids of other hosts are not checked');
   assert.equal(crashReason({ ...base, host: 'elsewhere' }, probe({ now: 70_001 })), 'heartbeat_timeout');
-  assert.equal(crashReason(base, probe({ heartbeatOf: () => null, now: 61_001 })), 'heartbeat_timeout', 'without a heartbeat file the record time counts');
+  assert.equal(crashReason({ ...base, pidStart: null }, probe({ heartbeatOf: () => null, now: 61_001 })), 'heartbeat_timeout', 'without a heartbeat file the record time counts');
 });
 
 test('finished, failed and live running runs are returned unchanged', () => {
