@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import { imageDataSchema } from './image-data.js';
 import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
 import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
 import { NULL_LABEL } from '../diffusion/guidance.js';
@@ -52,14 +53,7 @@ export const latentTeacherSchema = z
     seed: z.number().int().default(0),
     /** The autoencoder file (written by `kind: "autoencoder"` with `export`). */
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
-    data: z
-      .object({
-        dataset: z.literal('fashion-mnist').default('fashion-mnist'),
-        trainLimit: z.number().int().min(2).optional(),
-        testLimit: z.number().int().min(4).optional(),
-      })
-      .strict()
-      .default({ dataset: 'fashion-mnist' }),
+    data: imageDataSchema,
     schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
     architecture: unetArchitectureSchema.default({ baseChannels: 32, channelMults: [1, 2], resBlocks: 1, groups: 8, timeEmbedDim: 64, timeHidden: 128 }),
     /** Probability of replacing a label by the null label; 0.1, common CFG practice. */

@@ -16,6 +16,7 @@
  * t = 999, γ = 0 (α_t = 0.068); see the run records for what that costs at this budget.
  */
 import { z } from 'zod';
+import { imageDataSchema } from './image-data.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
 import { objectiveSchema } from './distill-config.js';
 import { guidanceSchema } from './mixture-data.js';
@@ -30,14 +31,7 @@ export const spladSchema = z
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
     /** The latent teacher file (`kind: "latent-teacher"` with `export`); its schedule is the run's. */
     teacher: z.string().min(1).default('models/latent-teacher-fmnist.ckpt'),
-    data: z
-      .object({
-        dataset: z.literal('fashion-mnist').default('fashion-mnist'),
-        trainLimit: z.number().int().min(2).optional(),
-        testLimit: z.number().int().min(4).optional(),
-      })
-      .strict()
-      .default({ dataset: 'fashion-mnist' }),
+    data: imageDataSchema,
     /** The teacher is guided with this fixed w (code: w = 8, LCM convention; choose from the teacher's sweep). */
     guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
     student: z
