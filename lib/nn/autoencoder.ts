@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import { silu } from './conditioning.js';
-import { addParam, type ParamSet, uniformInit } from './params.js';
+import { convLayer, type ParamSet } from './params.js';
 
 export interface AutoencoderConfig {
   /** Image height H and width W (each divisible by 4: two 2×2 downsamplings). Default 28 × 28. */
@@ -61,12 +61,7 @@ export function makeAutoencoder(partial: Partial<AutoencoderConfig>, rng: Rng): 
   checkConfig(config);
   const { height: H, width: W, channels: C, channels1: C1, channels2: C2, latentChannels: Z } = config;
   const params: ParamSet = new Map();
-  const conv = (name: string, k: number, ci: number, co: number) => {
-    const fanIn = k * k * ci;
-    const w = addParam(params, `${name}.weight`, [k, k, ci, co], uniformInit([k, k, ci, co], fanIn, rng)) as tf.Variable<tf.Rank.R4>;
-    const b = addParam(params, `${name}.bias`, [co], uniformInit([co], fanIn, rng));
-    return (x: tf.Tensor4D): tf.Tensor4D => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b });
-  };
+  const conv = (name: string, k: number, ci: number, co: number) => convLayer(params, name, k, ci, co, rng);
   const e1 = conv('enc.conv1', 3, C, C1);
   const e2 = conv('enc.conv2', 3, C1, C2);
   const e3 = conv('enc.conv3', 3, C2, C2);

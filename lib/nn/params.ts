@@ -20,6 +20,18 @@ export function uniformInit(shape: number[], fanIn: number, rng: Rng): Float32Ar
   return Float32Array.from({ length: n }, () => (2 * rng.uniform() - 1) * bound);
 }
 
+/**
+ * A k×k convolution layer (stride 1, `same` padding) with bias: weight [k, k, ci, co] then bias [co], both with
+ * PyTorch's default init (fan-in k·k·ci) drawn from `rng` in that order. The returned function adds the bias inside
+ * the fused op (on wasm XNNPACK's convolution adds it: one pass less over the activations).
+ */
+export function convLayer(params: ParamSet, name: string, k: number, ci: number, co: number, rng: Rng): (x: tf.Tensor4D) => tf.Tensor4D {
+  const fanIn = k * k * ci;
+  const w = addParam(params, `${name}.weight`, [k, k, ci, co], uniformInit([k, k, ci, co], fanIn, rng)) as tf.Variable<tf.Rank.R4>;
+  const b = addParam(params, `${name}.bias`, [co], uniformInit([co], fanIn, rng));
+  return (x) => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b });
+}
+
 /** Add a trainable variable; names are unique within a set. */
 export function addParam(params: ParamSet, name: string, shape: number[], values: Float32Array): tf.Variable {
   if (params.has(name)) throw new ArgumentError('addParam', 'name', name, 'a name not already in the set');

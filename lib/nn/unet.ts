@@ -23,7 +23,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import { linearLayer, makeConditioning, silu } from './conditioning.js';
 import { groupNorm } from './groupnorm.js';
-import { addParam, type ParamSet, uniformInit } from './params.js';
+import { addParam, convLayer, type ParamSet } from './params.js';
 
 export interface UnetConfig {
   /** Image height H. */
@@ -108,13 +108,7 @@ export function makeUnet(partial: Partial<UnetConfig> & Pick<UnetConfig, 'height
   const padded = { height: roundUp(H, 2 ** (L - 1)), width: roundUp(W, 2 ** (L - 1)) };
   const params: ParamSet = new Map();
 
-  const conv = (name: string, k: number, ci: number, co: number) => {
-    const fanIn = k * k * ci;
-    const w = addParam(params, `${name}.weight`, [k, k, ci, co], uniformInit([k, k, ci, co], fanIn, rng)) as tf.Variable<tf.Rank.R4>;
-    const b = addParam(params, `${name}.bias`, [co], uniformInit([co], fanIn, rng));
-    // The fused op adds the bias inside XNNPACK's convolution on wasm (one pass less over the activations).
-    return (x: tf.Tensor4D): tf.Tensor4D => tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', bias: b });
-  };
+  const conv = (name: string, k: number, ci: number, co: number) => convLayer(params, name, k, ci, co, rng);
   const norm = (name: string, ch: number) => {
     const gamma = addParam(params, `${name}.gamma`, [ch], new Float32Array(ch).fill(1)) as tf.Variable<tf.Rank.R1>;
     const beta = addParam(params, `${name}.beta`, [ch], new Float32Array(ch)) as tf.Variable<tf.Rank.R1>;
