@@ -1,12 +1,17 @@
 /**
- * Pick the tensor backend once per process: tfjs-node-gpu > tfjs-node > wasm > cpu; WebGPU only when asked for.
+ * Pick the tensor backend once per process: tfjs-node-gpu > tfjs-node > native > wasm > cpu; WebGPU only when asked for.
  *
- * `SPLAM_BACKEND=<name>` forces one (`node-gpu`, `node`, `wasm`, `cpu`, `webgpu`) and fails with a
+ * `SPLAM_BACKEND=<name>` forces one (`node-gpu`, `node`, `native`, `wasm`, `cpu`, `webgpu`) and fails with a
  * {@link BackendError} if it cannot load; without it the first of {@link AUTO_BACKENDS} that loads wins. tfjs-node
  * and tfjs-node-gpu are optional dependencies (their install downloads libtensorflow, which fails on machines
  * without network access), so a missing module simply moves the choice down the list.
  *
- * On wasm the module registers replacement kernels before anything runs (see `backend/wasm-kernels.ts`): stock
+ * `native` is tfjs-backend-wasm with matmul and convolution (forward and gradients) on oneDNN through the
+ * splam-native addon (native/, built at install against Debian's libdnnl-dev; see `backend/native-kernels.ts`).
+ * Where the addon is not built it is skipped with the reason and the build command. oneDNN uses every core through
+ * OpenMP unless `OMP_NUM_THREADS` says otherwise; the count is recorded in {@link BackendInfo.native}.
+ *
+ * On wasm (and native) the module registers replacement kernels before anything runs (see `backend/wasm-kernels.ts`): stock
  * tfjs-backend-wasm 4.22 cannot train convolutions and runs every transposed matmul (every matmul gradient)
  * about 15× slower than a plain one (research/engine-probe.md §1).
  *
@@ -24,12 +29,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, firstLine as reasonOf, show } from './errors.js';
+import { NATIVE_BUILD_HINT, type NativeInfo } from './backend/native.js';
 import { explainSyncReads, loadWebGpu, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
 export { DAWN_BACKENDS, parseDawnBackend, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
 /** Backends tried in this order when none is forced. */
-export const AUTO_BACKENDS = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+export const AUTO_BACKENDS = ['node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 /** Every name `SPLAM_BACKEND` accepts: the automatic list, then those used only when asked for. */
 export const BACKEND_NAMES = [...AUTO_BACKENDS, 'webgpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -52,6 +58,8 @@ export interface BackendInfo {
   skipped: { name: BackendName; reason: string }[];
   /** The GPU adapter, on `webgpu` only. */
   webgpu?: WebGpuAdapter;
+  /** oneDNN's version, instruction set and thread count, on `native` only. */
+  native?: NativeInfo;
 }
 
 /** Options of {@link initBackend}; each overrides its environment variable. */
@@ -66,6 +74,7 @@ let chosen: Promise<BackendInfo> | undefined;
 const HINTS: Record<BackendName, string> = {
   'node-gpu': 'npm install @tensorflow/tfjs-node-gpu (needs CUDA and network access to download libtensorflow)',
   node: 'npm install @tensorflow/tfjs-node (needs network access to download libtensorflow)',
+  native: NATIVE_BUILD_HINT,
   wasm: 'npm install @tensorflow/tfjs-backend-wasm',
   cpu: 'the cpu backend ships with @tensorflow/tfjs; reinstall it',
   webgpu: WEBGPU_INSTALL_HINT,
@@ -76,6 +85,7 @@ interface Loaded {
   tfBackend: string;
   patchedKernels: string[];
   webgpu?: WebGpuAdapter;
+  native?: NativeInfo;
 }
 
 async function load(name: BackendName, opts: BackendOptions): Promise<Loaded> {
@@ -88,6 +98,13 @@ async function load(name: BackendName, opts: BackendOptions): Promise<Loaded> {
       // @ts-ignore optional dependency, absent on most machines
       await import('@tensorflow/tfjs-node');
       return { tfBackend: 'tensorflow', patchedKernels: [] };
+    case 'native': {
+      const { loadNative } = await import('./backend/native.js');
+      const addon = loadNative(); // throws with the build command before anything is registered
+      await import('@tensorflow/tfjs-backend-wasm');
+      const { registerNativeKernels } = await import('./backend/native-kernels.js');
+      return { tfBackend: 'wasm', patchedKernels: registerNativeKernels(addon), native: addon.info() };
+    }
     case 'wasm': {
       await import('@tensorflow/tfjs-backend-wasm');
       const { registerWasmKernels } = await import('./backend/wasm-kernels.js');
@@ -177,5 +194,6 @@ export function describeBackend(info: BackendInfo): string {
   const gpu = info.webgpu
     ? `, Dawn ${info.webgpu.dawnBackend}: ${[info.webgpu.vendor, info.webgpu.device, info.webgpu.description].filter(Boolean).join(' ') || 'adapter'}`
     : '';
-  return `${info.name} (tfjs ${info.tfjsVersion}${info.forced ? ', forced by SPLAM_BACKEND' : ''}${gpu}${patched})`;
+  const native = info.native ? `, ${info.native.library} ${info.native.isa} × ${info.native.threads} threads` : '';
+  return `${info.name} (tfjs ${info.tfjsVersion}${info.forced ? ', forced by SPLAM_BACKEND' : ''}${gpu}${native}${patched})`;
 }

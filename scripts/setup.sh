@@ -29,6 +29,7 @@ DEBIAN_PACKAGES=(
   fonts-dejavu-core   # text in those PNGs
   dataset-fashion-mnist  # the image tier's data (/usr/share/datasets/fashion-mnist; SPLAM_FASHION_MNIST overrides)
   libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri  # WebGPU backend test on Mesa's software OpenGL ES (Dawn opens libEGL.so)
+  g++ make libdnnl-dev  # the native backend: splam-native addon (native/) built against oneDNN, the default engine
 )
 
 # The benchmarks' peers (bench/engine.ts, bench/solvers.ts): only with --with-bench; tests never need them.
@@ -57,6 +58,9 @@ fi
 
 echo "setup: installing npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+
+echo "setup: building the native addon (native/, against Debian's oneDNN)"
+npm run --silent build:native >/dev/null || { echo "setup: the native addon failed to build; rerun: npm run build:native" >&2; exit 1; }
 
 node bin/splam.mjs doctor
 node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupyter/)

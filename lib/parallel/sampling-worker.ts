@@ -7,8 +7,14 @@ import { buildSampler, type ChunkSampler, type SampleChunk, type SamplingSpec } 
 
 let sampler: ChunkSampler | undefined;
 
-export async function setup(data: { spec: SamplingSpec; backend?: BackendName }): Promise<void> {
-  await initBackend(data.backend);
+export async function setup(data: { spec: SamplingSpec; backend?: BackendName; threadsPerWorker?: number }): Promise<void> {
+  const info = await initBackend(data.backend);
+  // On `native` each worker's oneDNN kernels get their share of the cores (the OpenMP count is per thread), so the
+  // pool does not oversubscribe them. Results do not depend on it (test/backend/native-kernels.test.ts).
+  if (info.name === 'native' && data.threadsPerWorker) {
+    const { loadNative } = await import('../backend/native.js');
+    loadNative().setThreads(data.threadsPerWorker);
+  }
   sampler = buildSampler(data.spec);
 }
 

@@ -12,6 +12,7 @@
  * exact Gaussian-mixture teacher or an MLP checkpoint file (models/*.ckpt), the sampler a PF-ODE solver on a
  * time grid or the LCM multistep sampler at γ = 1.
  */
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, type BackendName } from '../backend.js';
 import { ArgumentError, ShapeError } from '../errors.js';
@@ -197,7 +198,11 @@ export interface SamplingPool {
 export async function startSamplingPool(spec: SamplingSpec, opts: SamplingPoolOptions): Promise<SamplingPool> {
   checkSpec(spec);
   const backend = opts.backend ?? (await backendInfo())?.name;
-  const pool = await WorkerPool.start(new URL('./sampling-worker.ts', import.meta.url), { workers: opts.workers, setup: { spec, backend } });
+  const threadsPerWorker = Math.max(1, Math.floor(os.availableParallelism() / opts.workers));
+  const pool = await WorkerPool.start(new URL('./sampling-worker.ts', import.meta.url), {
+    workers: opts.workers,
+    setup: { spec, backend, threadsPerWorker },
+  });
   return {
     startMs: pool.startMs,
     async sample(noise, dim) {

@@ -12,75 +12,16 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend.js';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from '../../lib/backend/kernels/group-norm.js';
 import { leadingPrefix } from '../../lib/backend/kernels/sum.js';
-import { ArgumentError, ShapeError } from '../../lib/errors.js';
-import { composedGroupNorm, groupNorm, hasFusedGroupNorm } from '../../lib/nn/groupnorm.js';
+import { groupNorm } from '../../lib/nn/groupnorm.js';
+import { groupNormSuite } from './group-norm-suite.js';
+import { TOL, assertMatchesCpu, inputs, make, rand, relErr, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
 
-const TOL = 1e-4;
 const info = await initBackend('wasm');
 const issue7Kernels = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL];
 
-/** Deterministic uniform values in [−1, 1) (mulberry32), shifted by `offset`. */
-function rand(shape: number[], seed: number, offset = 0): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1 + offset;
-  }
-  return out;
-}
-
-interface Input {
-  shape: number[];
-  data: Float32Array;
-}
-let seedCounter = 100;
-const input = (shape: number[], offset = 0): Input => ({ shape, data: rand(shape, seedCounter++, offset) });
-const make = (x: Input) => tf.tensor(x.data, x.shape);
-
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length, 'compared arrays differ in length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
-async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]) {
-  await tf.setBackend(backend);
-  return tf.tidy(() => fn().map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) })));
-}
-
-/** Assert that `onWasm` (default: `onCpu`) gives on wasm what `onCpu` gives on cpu, each output to TOL. */
-async function assertMatchesCpu(label: string, onCpu: () => tf.Tensor[], onWasm = onCpu): Promise<void> {
-  const cpu = await runOn('cpu', onCpu);
-  const wasm = await runOn('wasm', onWasm);
-  await tf.setBackend('wasm');
-  assert.equal(wasm.length, cpu.length, `${label}: number of outputs`);
-  cpu.forEach((c, i) => {
-    assert.deepEqual(wasm[i].shape, c.shape, `${label} output ${i} shape`);
-    const err = relErr(wasm[i].values, c.values);
-    assert.ok(err <= TOL, `${label} output ${i}: relative error ${err.toExponential(2)} > ${TOL}`);
-  });
-}
-
-/** Forward value of f and the gradients of Σ f(xs) ⊙ R with respect to every input. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], outShape: number[]): () => tf.Tensor[] {
-  const r = input(outShape);
-  return () => {
-    const xs = inputs.map(make);
-    const out = f(...xs);
-    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), make(r))) as tf.Scalar)(xs);
-    return [out, ...grads];
-  };
-}
+const next = inputs(100);
+const input = (shape: number[], offset = 0) => next(shape, offset);
+const valueAndGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: Input[], outShape: number[]) => valueAndGradsOf(next, f, xs, outShape);
 
 const kernelOf = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc;
 
@@ -247,54 +188,7 @@ for (const c of [
 // ---------------------------------------------------------------------------------------------------------------
 // GroupNorm
 
-for (const c of [
-  { x: [2, 5, 5, 8], groups: 4, offset: 0 },
-  { x: [3, 4, 4, 6], groups: 3, offset: 3 },
-  { x: [2, 3, 3, 4], groups: 1, offset: 0 },
-  { x: [2, 6, 2, 5], groups: 5, offset: -2 },
-]) {
-  test(`fused GroupNorm x=[${c.x}] G=${c.groups} (values offset by ${c.offset}): value and gradients for x, γ, β match composed ops on cpu`, async () => {
-    const x = input(c.x, c.offset);
-    const C = c.x[3];
-    const gamma = input([C], 1);
-    const beta = input([C]);
-    await tf.setBackend('wasm');
-    assert.ok(hasFusedGroupNorm(), 'the fused kernels are registered on wasm');
-    const r = input(c.x);
-    const run = (fn: typeof groupNorm) => () => {
-      const xs = [x, gamma, beta].map(make);
-      const f = (xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => fn(xt as tf.Tensor4D, gt as tf.Tensor1D, bt as tf.Tensor1D, c.groups);
-      const grads = tf.grads((xt: tf.Tensor, gt: tf.Tensor, bt: tf.Tensor) => tf.sum(tf.mul(f(xt, gt, bt), make(r))) as tf.Scalar)(xs);
-      return [f(xs[0], xs[1], xs[2]), ...grads];
-    };
-    await assertMatchesCpu('groupNorm', run(composedGroupNorm), run(groupNorm));
-  });
-}
-
-test('GroupNorm kernels reject groups that do not divide C and mis-shaped γ, dy and statistics, naming the argument', async () => {
-  await tf.setBackend('wasm');
-  const x = tf.zeros([2, 3, 3, 6]);
-  const gamma = tf.ones([6]);
-  const beta = tf.zeros([6]);
-  assert.throws(
-    () => tf.engine().runKernel(GROUP_NORM_KERNEL, { x, gamma, beta }, { groups: 4, epsilon: 1e-5 }),
-    (e: unknown) => e instanceof ArgumentError && e.arg === 'groups' && e.value === 4,
-  );
-  assert.throws(
-    () => tf.engine().runKernel(GROUP_NORM_KERNEL, { x, gamma: tf.ones([5]), beta }, { groups: 3, epsilon: 1e-5 }),
-    (e: unknown) => e instanceof ShapeError && e.arg === 'gamma',
-  );
-  const mean = tf.zeros([2, 3]);
-  const rstd = tf.ones([2, 3]);
-  assert.throws(
-    () => tf.engine().runKernel(GROUP_NORM_GRAD_KERNEL, { dy: tf.zeros([2, 3, 3, 5]), x, gamma, mean, rstd }, { groups: 3 }),
-    (e: unknown) => e instanceof ShapeError && e.arg === 'dy',
-  );
-  assert.throws(
-    () => tf.engine().runKernel(GROUP_NORM_GRAD_KERNEL, { dy: x, x, gamma, mean: tf.zeros([2, 2]), rstd }, { groups: 3 }),
-    (e: unknown) => e instanceof ShapeError && e.arg === 'mean',
-  );
-});
+groupNormSuite();
 
 test('20 gradient steps through fused GroupNorm, split, pooling and resize keep engine tensors and backend data flat', async () => {
   await tf.setBackend('wasm');

@@ -5,86 +5,20 @@
  * max-norm relative error ‖wasm − cpu‖_∞ / ‖cpu‖_∞ (denominator floored at 1e-30), which must be ≤ 1e-4.
  * Gradients are of the scalar loss Σ f(inputs) ⊙ R with a fixed random R, so dy is never all ones.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend.js';
 import { registerWasmKernels } from '../../lib/backend/wasm-kernels.js';
 import { ShapeError } from '../../lib/errors.js';
+import { TOL, assertMatchesCpu, inputs, make, rand, relErr, runOn, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
+import { matMulConvSuite } from './matmul-conv-suite.js';
 
-const TOL = 1e-4;
 const info = await initBackend('wasm');
 
-/** Worst relative error seen by {@link relErr}, reported once all tests ran. */
-let worst = { err: 0, label: '' };
-after(() => console.log(`worst wasm-vs-cpu relative error: ${worst.err.toExponential(2)} (${worst.label})`));
-
-/** Deterministic uniform values in [−1, 1) (mulberry32). */
-function rand(shape: number[], seed: number): Float32Array {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
-}
-
-interface Input {
-  shape: number[];
-  data: Float32Array;
-}
-let seedCounter = 1;
-const input = (...shape: number[]): Input => ({ shape, data: rand(shape, seedCounter++) });
-const make = (x: Input) => tf.tensor(x.data, x.shape);
-
-/** ‖a − b‖_∞ / ‖b‖_∞. */
-function relErr(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length, 'compared arrays differ in length');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return diff / Math.max(scale, 1e-30);
-}
-
-/** Run `fn` on one backend; return its outputs' values and shapes. */
-async function runOn(backend: 'cpu' | 'wasm', fn: () => tf.Tensor[]) {
-  await tf.setBackend(backend);
-  return tf.tidy(() => fn().map((t) => ({ shape: t.shape, values: t.dataSync() as Float32Array })));
-}
-
-/** Assert that `fn` gives the same outputs on wasm as on cpu, to TOL relative error each. */
-async function assertMatchesCpu(label: string, fn: () => tf.Tensor[]): Promise<void> {
-  const cpu = await runOn('cpu', fn);
-  const wasm = await runOn('wasm', fn);
-  await tf.setBackend('wasm');
-  assert.equal(wasm.length, cpu.length);
-  cpu.forEach((c, i) => {
-    assert.deepEqual(wasm[i].shape, c.shape, `${label} output ${i} shape`);
-    const err = relErr(wasm[i].values, c.values);
-    if (err > worst.err) worst = { err, label: `${label} output ${i}` };
-    assert.ok(err <= TOL, `${label} output ${i}: relative error ${err.toExponential(2)} > ${TOL}`);
-  });
-}
-
-/** Forward value of f and the gradients of Σ f(xs) ⊙ R with respect to every input. */
-function valueAndGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, inputs: Input[], outShape: number[]): () => tf.Tensor[] {
-  const r = input(...outShape);
-  return () => {
-    const xs = inputs.map(make);
-    const weights = make(r);
-    const out = f(...xs);
-    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), weights)) as tf.Scalar)(xs);
-    return [out, ...grads];
-  };
-}
+const next = inputs(1000);
+const input = (...shape: number[]) => next(shape);
+const valueAndGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: Input[], outShape: number[]) => valueAndGradsOf(next, f, xs, outShape);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Registration
@@ -111,179 +45,9 @@ test('registerWasmKernels is idempotent: a second call returns the same names an
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// matMul
+// matMul, conv2d, conv2dTranspose (shared with the native backend)
 
-const matMulCases: { label: string; a: number[]; b: number[]; out: number[] }[] = [
-  { label: '2-D 33×17 · 17×29', a: [33, 17], b: [17, 29], out: [33, 29] },
-  { label: 'batched 3×33×17 · 3×17×29 (stock loop: entries below the per-entry GEMM size)', a: [3, 33, 17], b: [3, 17, 29], out: [3, 33, 29] },
-  { label: 'batched 3×40×36 · 3×36×41 (one GEMM per entry)', a: [3, 40, 36], b: [3, 36, 41], out: [3, 40, 41] },
-];
-
-for (const c of matMulCases) {
-  for (const [ta, tb] of [
-    [false, false],
-    [true, false],
-    [false, true],
-    [true, true],
-  ] as const) {
-    test(`matMul ${c.label} with transposeA=${ta} transposeB=${tb}: value and both gradients match cpu to 1e-4`, async () => {
-      const swap = (s: number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.length - 2]];
-      const a = input(...(ta ? swap(c.a) : c.a));
-      const b = input(...(tb ? swap(c.b) : c.b));
-      await assertMatchesCpu(c.label, valueAndGrads((x, y) => tf.matMul(x, y, ta, tb), [a, b], c.out));
-    });
-  }
-}
-
-test('matMul broadcasts batches like cpu: [4,9,7]·[7,5], [9,7]·[3,7,5], [1,7,9]ᵀ·[3,7,5] and [2,1,9,7]·[1,3,7,5]', async () => {
-  const a1 = input(4, 9, 7);
-  const b1 = input(7, 5);
-  const a2 = input(9, 7);
-  const b2 = input(3, 7, 5);
-  const a3 = input(1, 7, 9);
-  const b3 = input(3, 7, 5);
-  const a4 = input(2, 1, 9, 7);
-  const b4 = input(1, 3, 7, 5);
-  await assertMatchesCpu('broadcast', () => [
-    tf.matMul(make(a1), make(b1)),
-    tf.matMul(make(a2), make(b2)),
-    tf.matMul(make(a3), make(b3), true, false),
-    tf.matMul(make(a4), make(b4)),
-  ]);
-});
-
-test('matMul with a batch-shared 2-D right operand: gradient of a [3,9,7] input matches cpu', async () => {
-  const a = input(3, 9, 7);
-  const b = input(7, 5);
-  const r = input(3, 9, 5);
-  await assertMatchesCpu('shared weights', () => {
-    const g = tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.matMul(x, make(b)), make(r))))(make(a));
-    return [g];
-  });
-});
-
-test('fused matMul with bias and relu, transposeA and transposeB: value matches cpu', async () => {
-  const a = input(12, 10);
-  const b = input(8, 12);
-  const bias = input(8);
-  await assertMatchesCpu('fused', () => [
-    tf.fused.matMul({ a: make(a), b: make(b), transposeA: true, transposeB: true, bias: make(bias), activation: 'relu' }),
-  ]);
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// conv2d
-
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
-const convCases: { x: number[]; f: number[]; s: number | [number, number]; pad: Pad }[] = [
-  { x: [2, 8, 8, 3], f: [3, 3, 3, 4], s: 1, pad: 'same' },
-  { x: [2, 8, 8, 3], f: [3, 3, 3, 4], s: 2, pad: 'same' },
-  { x: [2, 9, 9, 3], f: [3, 3, 3, 4], s: 1, pad: 'valid' },
-  { x: [2, 10, 10, 3], f: [3, 3, 3, 4], s: 2, pad: 'valid' },
-  { x: [2, 11, 7, 5], f: [3, 2, 5, 6], s: [2, 1], pad: 'same' },
-  { x: [3, 8, 8, 1], f: [3, 3, 1, 8], s: 1, pad: 'same' },
-  { x: [2, 9, 8, 8], f: [5, 5, 8, 1], s: 2, pad: 'same' },
-  { x: [2, 7, 7, 4], f: [1, 1, 4, 3], s: 2, pad: 'valid' },
-  { x: [1, 12, 12, 16], f: [3, 3, 16, 32], s: 2, pad: 'same' },
-  { x: [2, 9, 10, 3], f: [3, 3, 3, 2], s: 2, pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
-  { x: [2, 8, 8, 2], f: [2, 2, 2, 3], s: 3, pad: 'valid' },
-];
-
-const outSize = (n: number, k: number, s: number, pad: Pad, axis: 1 | 2) =>
-  pad === 'same'
-    ? Math.ceil(n / s)
-    : pad === 'valid'
-      ? Math.ceil((n - k + 1) / s)
-      : Math.floor((n - k + pad[axis][0] + pad[axis][1]) / s) + 1;
-
-for (const c of convCases) {
-  const [sh, sw] = typeof c.s === 'number' ? [c.s, c.s] : c.s;
-  const label = `conv2d x=[${c.x}] f=[${c.f}] s=[${sh},${sw}] pad=${JSON.stringify(c.pad)}`;
-  test(`${label}: value and gradients for x and filter match cpu to 1e-4`, async () => {
-    const out = [c.x[0], outSize(c.x[1], c.f[0], sh, c.pad, 1), outSize(c.x[2], c.f[1], sw, c.pad, 2), c.f[3]];
-    const x = input(...c.x);
-    const f = input(...c.f);
-    await assertMatchesCpu(
-      label,
-      valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, [sh, sw], c.pad), [x, f], out),
-    );
-  });
-}
-
-test('conv2d with dilation 2 (forward; tfjs has no gradient for dilated conv2d on any backend) matches cpu', async () => {
-  const x = input(2, 9, 9, 3);
-  const f = input(3, 3, 3, 4);
-  await assertMatchesCpu('dilated conv2d', () => [
-    tf.conv2d(make(x) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same', 'NHWC', 2),
-  ]);
-});
-
-test('Conv2DBackpropInput/Filter kernels with NCHW data match cpu', async () => {
-  const dy = input(2, 4, 4, 5); // [batch, outC, outH, outW]
-  const filter = input(3, 3, 3, 4);
-  const x = input(2, 3, 9, 10); // [batch, inC, H, W]
-  const dyF = input(2, 4, 5, 5);
-  await assertMatchesCpu('NCHW', () => [
-    tf.engine().runKernel('Conv2DBackpropInput', { dy: make(dy), filter: make(filter) }, {
-      strides: [2, 2], pad: 'same', dataFormat: 'NCHW', inputShape: [2, 3, 8, 9],
-    }) as tf.Tensor,
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: make(x), dy: make(dyF) }, {
-      strides: [2, 2], pad: 'same', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4],
-    }) as tf.Tensor,
-  ]);
-});
-
-test('Conv2DBackpropInput/Filter kernels with numeric pad and dimRoundingMode ceil match cpu', async () => {
-  // x 9×9, k 3, s 2, pad 1, ceil: out = ceil((9 − 3 + 2)/2 + 1) = 5.
-  const dy = input(2, 5, 5, 4);
-  const filter = input(3, 3, 3, 4);
-  const x = input(2, 9, 9, 3);
-  const attrs = { strides: [2, 2], pad: 1, dataFormat: 'NHWC', dimRoundingMode: 'ceil' };
-  await assertMatchesCpu('ceil', () => [
-    tf.engine().runKernel('Conv2DBackpropInput', { dy: make(dy), filter: make(filter) }, { ...attrs, inputShape: [2, 9, 9, 3] }) as tf.Tensor,
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: make(x), dy: make(dy) }, { ...attrs, filterShape: [3, 3, 3, 4] }) as tf.Tensor,
-  ]);
-});
-
-test('Conv2DBackpropInput/Filter kernels with padding wider than the kernel (cropped windows) match cpu', async () => {
-  // pad top 4 > k − 1 = 2: the input-gradient window starts inside dy; bottom pad 0 with stride 3 drops input rows.
-  const pad = [[0, 0], [4, 0], [0, 5], [0, 0]];
-  const x = input(1, 10, 7, 2);
-  const filter = input(3, 3, 2, 3);
-  // out H = floor((10 − 3 + 4)/3) + 1 = 4, out W = floor((7 − 3 + 5)/3) + 1 = 4
-  const dy = input(1, 4, 4, 3);
-  await assertMatchesCpu('wide pad', () => [
-    tf.engine().runKernel('Conv2DBackpropInput', { dy: make(dy), filter: make(filter) }, {
-      strides: [3, 3], pad, dataFormat: 'NHWC', inputShape: [1, 10, 7, 2],
-    }) as tf.Tensor,
-    tf.engine().runKernel('Conv2DBackpropFilter', { x: make(x), dy: make(dy) }, {
-      strides: [3, 3], pad, dataFormat: 'NHWC', filterShape: [3, 3, 2, 3],
-    }) as tf.Tensor,
-  ]);
-});
-
-// ---------------------------------------------------------------------------------------------------------------
-// conv2dTranspose
-
-for (const c of [
-  { x: [2, 5, 5, 4], f: [3, 3, 6, 4], out: [2, 10, 10, 6], s: 2, pad: 'same' as const },
-  { x: [2, 6, 6, 4], f: [3, 3, 6, 4], out: [2, 8, 8, 6], s: 1, pad: 'valid' as const },
-  { x: [1, 4, 3, 3], f: [4, 4, 2, 3], out: [1, 10, 8, 2], s: 2, pad: 'valid' as const },
-]) {
-  const label = `conv2dTranspose x=[${c.x}] f=[${c.f}] → [${c.out}] s=${c.s} pad=${c.pad}`;
-  test(`${label}: value and gradients match cpu to 1e-4`, async () => {
-    const x = input(...c.x);
-    const f = input(...c.f);
-    await assertMatchesCpu(
-      label,
-      valueAndGrads(
-        (xt, ft) => tf.conv2dTranspose(xt as tf.Tensor4D, ft as tf.Tensor4D, c.out as [number, number, number, number], c.s, c.pad),
-        [x, f],
-        c.out,
-      ),
-    );
-  });
-}
+matMulConvSuite();
 
 // ---------------------------------------------------------------------------------------------------------------
 // depthwiseConv2d

@@ -130,22 +130,58 @@ export function makeBatchMatMul(stock: StockKernels): tf.KernelFunc {
 }
 
 /**
+ * The epilogue of a fused matmul or convolution: y + bias, then the activation, each as its stock wasm kernel
+ * (tfjs's `fused` ops: linear, relu, relu6, elu, sigmoid, leakyrelu with `leakyreluAlpha`, prelu with its weights).
+ */
+export function fusedEpilogue(
+  s: WasmScope,
+  y: tf.TensorInfo,
+  inputs: { bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo },
+  attrs: { activation: tf.fused.Activation; leakyreluAlpha?: number },
+): tf.TensorInfo {
+  let out = inputs.bias ? s.run('Add', { a: y, b: inputs.bias }) : y;
+  switch (attrs.activation) {
+    case 'linear':
+      return out;
+    case 'relu':
+      return s.run('Relu', { x: out });
+    case 'relu6':
+      return s.run('Relu6', { x: out });
+    case 'elu':
+      return s.run('Elu', { x: out });
+    case 'sigmoid':
+      return s.run('Sigmoid', { x: out });
+    case 'leakyrelu':
+      return s.run('LeakyRelu', { x: out }, { alpha: attrs.leakyreluAlpha ?? 0.2 });
+    case 'prelu':
+      if (!inputs.preluActivationWeights) throw new ShapeError('fused', 'preluActivationWeights', 'a tensor for the prelu activation', []);
+      out = s.run('Prelu', { x: out, alpha: inputs.preluActivationWeights });
+      return out;
+  }
+}
+
+/**
  * The replacement `_FusedMatMul` kernel (matmul + bias + activation, used by `tf.fused.matMul` and tfjs-layers).
- * Transposed operands are transposed physically and handed to the stock kernel untransposed; untransposed calls go
- * to the stock kernel unchanged.
+ *
+ * Stock tfjs-backend-wasm 4.22 computes wrong values whenever either operand has a batch size above 1 (measured:
+ * max error 1.9 on [3,12,10]·[10,8] and on [3,12,10]·[3,10,8]), so batched products run as the replacement
+ * `BatchMatMul` above followed by the stock bias and activation kernels ({@link fusedEpilogue}). Unbatched products
+ * keep the stock fused kernel, with transposed operands transposed physically first.
  *
  * Inputs: a, b as for {@link makeBatchMatMul}, optional bias and preluActivationWeights. Output `[...batch, m, n]`.
  */
 export function makeFusedMatMul(stock: StockKernels): tf.KernelFunc {
   return (args) => {
     const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
-    const { a, b } = args.inputs as TensorInputs<'a' | 'b'>;
-    if (!(attrs.transposeA || attrs.transposeB) || a.dtype !== 'float32' || b.dtype !== 'float32') {
-      return stock._FusedMatMul(args);
-    }
+    const { a, b, bias, preluActivationWeights } = args.inputs as Partial<TensorInputs<'a' | 'b' | 'bias' | 'preluActivationWeights'>>;
+    if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return stock._FusedMatMul(args);
+    checkMatMulShapes(a.shape, b.shape, attrs.transposeA, attrs.transposeB);
+    const batched = sizeOf(a.shape.slice(0, -2)) > 1 || sizeOf(b.shape.slice(0, -2)) > 1;
+    if (!batched && !(attrs.transposeA || attrs.transposeB)) return stock._FusedMatMul(args);
     return withScope(args.backend as WasmBackendLike, stock, (s) => {
       const a2 = attrs.transposeA ? transposeLastTwo(s, a) : a;
       const b2 = attrs.transposeB ? transposeLastTwo(s, b) : b;
+      if (batched) return fusedEpilogue(s, plainMatMul(s, a2, b2), { bias, preluActivationWeights }, attrs);
       return s.run('_FusedMatMul', { ...args.inputs, a: a2, b: b2 }, {
         ...(args.attrs as tf.NamedAttrMap),
         transposeA: false,

@@ -35,7 +35,7 @@ export interface GroupNormAttrs {
   epsilon: number;
 }
 
-interface Geometry {
+export interface Geometry {
   B: number;
   S: number;
   C: number;
@@ -44,7 +44,8 @@ interface Geometry {
   cg: number;
 }
 
-function geometry(fn: string, x: tf.TensorInfo, gamma: tf.TensorInfo, groups: number): Geometry {
+/** Check the shapes and read the layout; shared with the native kernels (native-group-norm.ts). */
+export function geometry(fn: string, x: tf.TensorInfo, gamma: tf.TensorInfo, groups: number): Geometry {
   if (x.shape.length < 2) throw new ShapeError(fn, 'x', '[B, …, C] (rank ≥ 2)', x.shape);
   const C = x.shape[x.shape.length - 1];
   const B = x.shape[0];

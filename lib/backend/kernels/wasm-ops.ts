@@ -42,6 +42,13 @@ export const STOCK_KERNEL_NAMES = [
   'AvgPoolGrad',
   'ResizeNearestNeighborGrad',
   'Identity',
+  'Add',
+  'Relu',
+  'Relu6',
+  'Elu',
+  'Sigmoid',
+  'LeakyRelu',
+  'Prelu',
 ] as const;
 export type StockKernelName = (typeof STOCK_KERNEL_NAMES)[number];
 export type StockKernels = Readonly<Record<StockKernelName, tf.KernelFunc>>;

@@ -1,0 +1,56 @@
+/**
+ * The `native` backend's kernels: tfjs-backend-wasm with the replacement kernels of ./wasm-kernels.ts, and matmul and
+ * convolution (forward and both gradients) on oneDNN through the splam-native addon (./native.ts), and GroupNorm
+ * (forward and gradient) in the same addon, parallel over the batch. Everything else (elementwise ops, reductions,
+ * resampling) stays on wasm/XNNPACK, and the tensors stay on the wasm heap:
+ * the addon reads and writes them in place.
+ *
+ * Issue 7 measured why: XNNPACK in wasm reaches 25–30 GFLOP/s on one core where a native GEMM reaches ~100 (and ~200
+ * on both cores), and matmuls and convolutions were 82–87 % of a U-Net training step (bench/results/engine*.json).
+ * oneDNN's convolutions ran 1.6–2× faster than im2col around OpenBLAS SGEMM, which was tried first (scratch
+ * measurements in the issue-7 note), and its sgemm matched OpenBLAS, so one library serves both.
+ * Each native kernel keeps the wasm kernel it replaces as its fallback for the cases it does not take
+ * (kernels/native-*.ts), and is tested against the cpu backend (test/backend/native-kernels.test.ts).
+ *
+ * Process-level state (STYLE.md §9): kernels are registered under the backend name 'wasm', so a process that loads
+ * `native` runs these for every wasm op; registering twice is a no-op.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { makeNativeConv2D, makeNativeConv2DBackpropFilter, makeNativeConv2DBackpropInput, makeNativeFusedConv2D } from './kernels/native-conv.js';
+import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from './kernels/group-norm.js';
+import { makeNativeGroupNorm, makeNativeGroupNormGrad } from './kernels/native-group-norm.js';
+import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './kernels/native-matmul.js';
+import type { NativeKernels } from './native.js';
+import { registerWasmKernels } from './wasm-kernels.js';
+
+/** Native kernels by name; each receives the kernel registered before it as fallback. */
+const NATIVE_KERNELS: Record<string, (native: NativeKernels, fallback: tf.KernelFunc) => tf.KernelFunc> = {
+  BatchMatMul: makeNativeBatchMatMul,
+  _FusedMatMul: makeNativeFusedMatMul,
+  Conv2D: makeNativeConv2D,
+  FusedConv2D: makeNativeFusedConv2D,
+  Conv2DBackpropInput: makeNativeConv2DBackpropInput,
+  Conv2DBackpropFilter: makeNativeConv2DBackpropFilter,
+  [GROUP_NORM_KERNEL]: makeNativeGroupNorm,
+  [GROUP_NORM_GRAD_KERNEL]: makeNativeGroupNormGrad,
+};
+
+let registered: string[] | undefined;
+
+/**
+ * Register the wasm replacement kernels, then the native kernels over them.
+ * @returns every kernel name replaced or added on 'wasm' (the wasm replacements' names, then the native ones, marked `(native)`).
+ */
+export function registerNativeKernels(native: NativeKernels): string[] {
+  if (registered) return [...registered];
+  const names = registerWasmKernels();
+  for (const [kernelName, make] of Object.entries(NATIVE_KERNELS)) {
+    const existing = tf.getKernel(kernelName, 'wasm');
+    if (!existing) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to fall back on`);
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({ ...existing, kernelFunc: make(native, existing.kernelFunc) });
+    if (!names.includes(kernelName)) names.push(kernelName);
+  }
+  registered = names.map((n) => (n in NATIVE_KERNELS ? `${n} (native)` : n));
+  return [...registered];
+}

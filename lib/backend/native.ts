@@ -1,0 +1,85 @@
+/**
+ * The splam-native addon (native/): matmul and convolution kernels built at install against Debian's oneDNN
+ * (`apt-get install libdnnl-dev g++`, then `npm run build:native`; scripts/setup.sh does both). oneDNN 2.6 is the
+ * library PyTorch's CPU convolutions run on (Debian's python3-torch links the same version).
+ *
+ * The addon works on Float32Arrays in place (views of tfjs-backend-wasm's heap included) and checks every size
+ * against the view it is given before touching memory. oneDNN threads through OpenMP; the thread count belongs to the
+ * calling thread, so each Node worker thread sets its own (see {@link NativeKernels.setThreads}).
+ *
+ * `SPLAM_NATIVE_ADDON` points at another build of the addon (a path to `splam_native.node`).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { BackendError, firstLine } from '../errors.js';
+
+/** The addon's exports (native/src/addon.cc). Shapes are row-major; all sizes are element counts. */
+export interface NativeKernels {
+  /**
+   * c_i = op(a_i)·op(b_i) for i < batch, op(·) transposing where asked; a_i starts at i·strideA (0: broadcast).
+   * dims = [batch, m, n, k, transA (0|1), transB (0|1), strideA, strideB, strideC]; a_i is [m, k] ([k, m] when
+   * transposed), b_i [k, n] ([n, k]), c_i [m, n].
+   */
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void;
+  /** y [n, oh, ow, co] = conv2d(x [n, h, w, ci], filter [kh, kw, ci, co]) + bias [co] (when not null). */
+  conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): void;
+  /** dx [n, h, w, ci] = ∂⟨dy, conv2d(x, filter)⟩/∂x for dy [n, oh, ow, co]. */
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: number[]): void;
+  /** dFilter [kh, kw, ci, co] = ∂⟨dy, conv2d(x, filter)⟩/∂filter. */
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, geometry: number[]): void;
+  /** GroupNorm of x seen as [b, s, c] with g groups: y (x's size), mean and rstd [b, g]. */
+  groupNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, geometry: [number, number, number, number], eps: number): void;
+  /** Its gradient: dx (x's size), dGamma and dBeta [c], from dy and the forward's x, mean, rstd. */
+  groupNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, geometry: [number, number, number, number]): void;
+  /** OpenMP threads the calling thread's kernels use (default: every core, or `OMP_NUM_THREADS`). */
+  threads(): number;
+  /** Set the OpenMP thread count of the calling thread (the main thread and each worker thread have their own). */
+  setThreads(n: number): void;
+  /** oneDNN's version, the instruction set it dispatches to, and the thread count. */
+  info(): NativeInfo;
+}
+
+/** What the addon reports about its engine; recorded in a run's provenance. */
+export interface NativeInfo {
+  /** e.g. `oneDNN 2.6.3 (OpenMP)`. */
+  library: string;
+  /** The instruction set oneDNN's JIT dispatches to on this CPU, e.g. `avx512_core_bf16`. */
+  isa: string;
+  /** OpenMP threads of the calling thread. */
+  threads: number;
+}
+
+/**
+ * Geometry of one convolution as the addon takes it:
+ * [n, h, w, ci, oh, ow, co, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft].
+ */
+export type ConvGeometryArray = [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+
+export const NATIVE_BUILD_HINT =
+  'install the build tools and oneDNN, then build the addon: apt-get install g++ make python3 libdnnl-dev && npm run build:native (scripts/setup.sh does both)';
+
+/** Where the addon is looked for: `SPLAM_NATIVE_ADDON`, else native/build/Release/splam_native.node. */
+export function nativeAddonPath(): string {
+  const forced = process.env.SPLAM_NATIVE_ADDON;
+  if (forced) return forced;
+  return fileURLToPath(new URL('../../native/build/Release/splam_native.node', import.meta.url));
+}
+
+let loaded: NativeKernels | undefined;
+
+/**
+ * Load the addon (once per thread).
+ * @throws BackendError (backend `native`) when it is not built or cannot load (for example libdnnl missing).
+ */
+export function loadNative(): NativeKernels {
+  if (loaded) return loaded;
+  const path = nativeAddonPath();
+  if (!existsSync(path)) throw new BackendError('native', `the native addon is not built (no ${path})`, NATIVE_BUILD_HINT);
+  try {
+    loaded = createRequire(import.meta.url)(path) as NativeKernels;
+  } catch (err) {
+    throw new BackendError('native', `the native addon at ${path} failed to load: ${firstLine(err)}`, NATIVE_BUILD_HINT);
+  }
+  return loaded;
+}

@@ -1,0 +1,191 @@
+/**
+ * The `native` backend (wasm + oneDNN matmul and convolution through the splam-native addon) against the cpu
+ * backend: the shared matMul / conv2d / conv2dTranspose cases, the native paths' own edges (fused bias, large
+ * images, 1×1, fallbacks), determinism across runs, thread counts and batch splits, and the addon's argument checks.
+ * Skipped, with the build command, where the addon is not built, except under CI (`CI=true`), where it must be.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/backend.js';
+import { loadNative, nativeAddonPath, NATIVE_BUILD_HINT } from '../../lib/backend/native.js';
+import { planGemm } from '../../lib/backend/kernels/native-matmul.js';
+import { groupNorm } from '../../lib/nn/groupnorm.js';
+import { assertMatchesCpu, inputs, make, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
+import { groupNormSuite } from './group-norm-suite.js';
+import { matMulConvSuite } from './matmul-conv-suite.js';
+
+const built = existsSync(nativeAddonPath());
+if (!built && process.env.CI) throw new Error(`CI: the native addon must be built (${NATIVE_BUILD_HINT})`);
+const skip = built ? false : `native addon not built: ${NATIVE_BUILD_HINT}`;
+
+const info = built ? await initBackend('native') : undefined;
+const next = inputs(5000);
+const input = (...shape: number[]) => next(shape);
+const valueAndGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: Input[], outShape: number[]) => valueAndGradsOf(next, f, xs, outShape);
+
+/** Bitwise equality of two float arrays. */
+const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+
+test('initBackend("native") runs on the wasm backend with the native kernels over the wasm replacements, and reports oneDNN', { skip }, () => {
+  assert.equal(info!.name, 'native');
+  assert.equal(info!.tfBackend, 'wasm');
+  for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'SplamGroupNorm', 'SplamGroupNormGrad']) {
+    assert.ok(info!.patchedKernels.includes(`${k} (native)`), `${k} (native) missing from ${info!.patchedKernels.join(', ')}`);
+  }
+  assert.ok(info!.patchedKernels.includes('SplitV'), 'the wasm replacements are registered too');
+  assert.match(info!.native!.library, /^oneDNN \d+\.\d+/);
+  assert.ok(info!.native!.isa.length > 0);
+  assert.ok(info!.native!.threads >= 1);
+});
+
+if (built) {
+  matMulConvSuite();
+  groupNormSuite();
+}
+
+test('planGemm folds a batched a against shared 2-D weights into one GEMM and refuses batch broadcasting', () => {
+  assert.deepEqual(planGemm([4, 9, 7], [7, 5], false, false), { outShape: [4, 9, 5], dims: [1, 36, 5, 7, 0, 0, 0, 0, 0] });
+  assert.deepEqual(planGemm([4, 7, 9], [5, 7], true, true), { outShape: [4, 9, 5], dims: [4, 9, 5, 7, 1, 1, 63, 0, 45] });
+  assert.deepEqual(planGemm([9, 7], [3, 7, 5], false, false), { outShape: [3, 9, 5], dims: [3, 9, 5, 7, 0, 0, 0, 35, 45] });
+  assert.equal(planGemm([2, 1, 9, 7], [1, 3, 7, 5], false, false), undefined);
+  assert.equal(planGemm([9, 7], [8, 5], false, false), undefined, 'mismatched inner sizes go to the fallback, which names them');
+});
+
+test('matMul on large operands (the MLP layer shape, 256×512 · 512×384) with both transposes matches cpu, gradients included', { skip }, async () => {
+  for (const [ta, tb] of [[false, false], [true, true]] as const) {
+    const a = ta ? input(512, 256) : input(256, 512);
+    const b = tb ? input(384, 512) : input(512, 384);
+    await assertMatchesCpu(`256×512·512×384 ta=${ta} tb=${tb}`, valueAndGrads((x, y) => tf.matMul(x, y, ta, tb), [a, b], [256, 384]));
+  }
+});
+
+test('fused matMul: a bias of [n], a scalar bias and (by fallback) relu match cpu', { skip }, async () => {
+  const a = input(3, 12, 10);
+  const b = input(10, 8);
+  const bias = input(8);
+  const scalar = input(1);
+  await assertMatchesCpu('fused matMul', () => [
+    tf.fused.matMul({ a: make(a), b: make(b), bias: make(bias) }),
+    tf.fused.matMul({ a: make(a), b: make(b), bias: tf.scalar(scalar.data[0]) }),
+    tf.fused.matMul({ a: make(a), b: make(b), bias: make(bias), activation: 'relu' }),
+  ]);
+});
+
+test('fused conv2d with a per-channel bias: value and gradients for x, filter and bias match cpu; relu goes to the fallback', { skip }, async () => {
+  const x = input(2, 10, 10, 6);
+  const f = input(3, 3, 6, 5);
+  const bias = input(5);
+  await assertMatchesCpu(
+    'fused conv2d + bias',
+    valueAndGrads((xt, ft, bt) => tf.fused.conv2d({ x: xt as tf.Tensor4D, filter: ft as tf.Tensor4D, strides: 1, pad: 'same', bias: bt }), [x, f, bias], [2, 10, 10, 5]),
+  );
+  await assertMatchesCpu('fused conv2d + bias + relu', () => [
+    tf.fused.conv2d({ x: make(x) as tf.Tensor4D, filter: make(f) as tf.Tensor4D, strides: 2, pad: 'valid', bias: make(bias), activation: 'relu' }),
+  ]);
+});
+
+test('conv2d on 32×32 images with 256 input channels (batch 3) matches cpu, gradients included', { skip }, async () => {
+  const x = input(3, 32, 32, 256);
+  const f = input(3, 3, 256, 4);
+  await assertMatchesCpu('256-channel conv2d', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'), [x, f], [3, 32, 32, 4]));
+});
+
+test('a 1×1 conv and a 1×1 stride-2 conv match cpu, gradients included', { skip }, async () => {
+  const x = input(2, 7, 7, 12);
+  const f = input(1, 1, 12, 9);
+  await assertMatchesCpu('1×1', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'valid'), [x, f], [2, 7, 7, 9]));
+  await assertMatchesCpu('1×1 s2', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 2, 'valid'), [x, f], [2, 4, 4, 9]));
+});
+
+/** Values of `fn` on the active (native) backend. */
+const valuesOf = (fn: () => tf.Tensor) => tf.tidy(() => Float32Array.from(fn().dataSync()));
+
+test('results are bit-identical with 1 and with 2 threads (conv2d, matmul, GroupNorm and their gradients)', { skip }, () => {
+  const native = loadNative();
+  const before = native.threads();
+  const x = input(8, 14, 14, 32);
+  const f = input(3, 3, 32, 48);
+  const a = input(300, 256);
+  const b = input(256, 200);
+  const gn = input(32);
+  const run = () => [
+    valuesOf(() => tf.conv2d(make(x) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same')),
+    ...tf.grads((xt: tf.Tensor, ft: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'))))([make(x), make(f)]).map((g) => {
+      const v = Float32Array.from(g.dataSync());
+      g.dispose();
+      return v;
+    }),
+    valuesOf(() => tf.matMul(make(a), make(b))),
+    ...tf.grads((xt: tf.Tensor, gt: tf.Tensor) => tf.sum(tf.square(groupNorm(xt as tf.Tensor4D, gt as tf.Tensor1D, tf.zeros([32]) as tf.Tensor1D, 8))))([make(x), make(gn)]).map((g) => {
+      const v = Float32Array.from(g.dataSync());
+      g.dispose();
+      return v;
+    }),
+  ];
+  try {
+    native.setThreads(1);
+    const one = run();
+    native.setThreads(2);
+    const two = run();
+    one.forEach((v, i) => assert.ok(sameBits(v, two[i]), `output ${i} differs between 1 and 2 threads`));
+  } finally {
+    native.setThreads(before);
+  }
+});
+
+test('a batch computed whole equals, bit for bit, its halves computed apart (so parallel sampling can split rows)', { skip }, () => {
+  const x = input(6, 12, 12, 16);
+  const f = input(3, 3, 16, 24);
+  const w = input(16 * 12 * 12, 10);
+  const net = (xt: tf.Tensor) => tf.matMul(tf.reshape(tf.relu(tf.conv2d(xt as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same')), [xt.shape[0], -1]).slice([0, 0], [-1, 16 * 12 * 12]), make(w));
+  const whole = valuesOf(() => net(make(x)));
+  const first = valuesOf(() => net(tf.slice(make(x), [0, 0, 0, 0], [3, -1, -1, -1])));
+  const second = valuesOf(() => net(tf.slice(make(x), [3, 0, 0, 0], [3, -1, -1, -1])));
+  const halves = new Float32Array(whole.length);
+  halves.set(first);
+  halves.set(second, first.length);
+  assert.ok(sameBits(whole, halves));
+});
+
+test('training through the native kernels keeps the backend data count flat over 20 steps', { skip }, () => {
+  const f = tf.variable(tf.tensor(next([3, 3, 4, 8]).data, [3, 3, 4, 8]).mul(0.3));
+  const bias = tf.variable(tf.zeros([8]));
+  const w = tf.variable(tf.tensor(next([8 * 6 * 6, 3]).data, [8 * 6 * 6, 3]).mul(0.1));
+  const x = make(input(5, 6, 6, 4));
+  const y = make(input(5, 3));
+  const step = () =>
+    tf.tidy(() => {
+      const { grads } = tf.variableGrads(() => {
+        const h = tf.relu(tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f as unknown as tf.Tensor4D, strides: 1, pad: 'same', bias }));
+        return tf.losses.meanSquaredError(y, tf.matMul(tf.reshape(h, [5, -1]), w)) as tf.Scalar;
+      });
+      for (const v of [f, bias, w]) v.assign(tf.sub(v, tf.mul(grads[v.name], 0.01)));
+    });
+  step();
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const tensors0 = tf.memory().numTensors;
+  const data0 = backend.numDataIds();
+  for (let i = 0; i < 20; i++) step();
+  assert.equal(tf.memory().numTensors, tensors0);
+  assert.equal(backend.numDataIds(), data0);
+  tf.dispose([f, bias, w, x, y]);
+});
+
+test('the addon refuses a view too short for the shape (RangeError naming it) and a non-Float32Array (TypeError)', { skip }, () => {
+  const native = loadNative();
+  assert.throws(
+    () => native.gemm(new Float32Array(6), new Float32Array(6), new Float32Array(3), [1, 2, 2, 3, 0, 0, 0, 0, 0]),
+    (e: Error & { code?: string }) => e instanceof RangeError && e.code === 'ERR_SPLAM_NATIVE_SHAPE' && /c has 3 floats, needs 4/.test(e.message),
+  );
+  assert.throws(
+    () => native.conv2d(new Float64Array(4) as unknown as Float32Array, new Float32Array(1), null, new Float32Array(4), [1, 2, 2, 1, 2, 2, 1, 1, 1, 1, 1, 1, 1, 0, 0]),
+    (e: Error) => e instanceof TypeError && /x must be a Float32Array/.test(e.message),
+  );
+  assert.throws(
+    () => native.conv2d(new Float32Array(4), new Float32Array(1), null, new Float32Array(4), [1, 2, 2, 1, 2, 2, 1, 1, 1, 0, 1, 1, 1, 0, 0]),
+    (e: Error) => e instanceof RangeError && /strides and dilations must be ≥ 1/.test(e.message),
+  );
+  assert.throws(() => native.setThreads(0), RangeError);
+});
