@@ -24,14 +24,20 @@
  *   with 1 thread and with every core;
  * - PyTorch (Debian `python3-torch`, bench/peers/torch_engine.py): the same architectures (parameter counts are
  *   asserted equal), batch, loss, AdamW and sampler, with torch.set_num_threads(1) and with every core.
- * Reported: ms, GFLOP/s, fraction of the 1-thread and all-core peaks, and time ratios ours/PyTorch.
+ * Reported: ms, GFLOP/s, fraction of the 1-thread and all-core peaks, and time ratios ours/PyTorch at equal thread
+ * counts: on the `native` backend ours runs once with 1 thread and once with every core (oneDNN's OpenMP count,
+ * set through the addon), each against PyTorch with the same count; wasm is single-threaded, so its one time
+ * stands for both.
+ * Before/after of the native engine: on `native` the same networks are also timed on plain `wasm` (with the issue-7
+ * kernels) in a child process of the same run (`--no-wasm` skips it), and the speed-up is reported.
  * A profile of one training step per network (tf.profile, kernel time by kernel name) is printed and saved too, and
  * (on wasm) an A/B of the training step with the kernels added for issue 7 swapped out for the stock ones and back,
  * step by step in alternation so that both variants see the same machine load (before/after of those fixes; without
  * the fused GroupNorm kernels lib/nn/groupnorm.ts composes GroupNorm from tfjs ops, as it did before).
  *
  *   npm run bench:engine
- *   node --import tsx bench/engine.ts [--quick] [--no-peers] [--no-profile] [--no-ab] [--only=mlp,latent,pixel]
+ *   node --import tsx bench/engine.ts [--quick] [--no-peers] [--no-profile] [--no-ab] [--no-wasm] [--only=mlp,latent,pixel]
+ *   (--emit-json: print our timings as JSON and save nothing; how the wasm comparison runs its child)
  *
  * Saves bench/results/engine.json with machine, backend and the load average at start and end.
  */
@@ -42,6 +48,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend.js';
+import { loadNative } from '../lib/backend/native.js';
 import { makeRng } from '../lib/data/rng.js';
 import { makeSchedule } from '../lib/diffusion/schedules.js';
 import { DEFAULT_MLP, makeMlp, type MlpConfig } from '../lib/nn/mlp.js';
@@ -61,6 +68,8 @@ const PEERS = !args.includes('--no-peers');
 const PROFILE = !args.includes('--no-profile');
 const ONLY = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
 const AB = !args.includes('--no-ab');
+const WASM_BASELINE = !args.includes('--no-wasm');
+const EMIT_JSON = args.includes('--emit-json');
 const PYTHON = '/usr/bin/python3';
 const SAMPLER_STEPS = 4;
 
@@ -374,21 +383,58 @@ await import('@tensorflow/tfjs-backend-wasm');
 const stockConfigs = new Map(ISSUE7_REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')]));
 const backend = await initBackend();
 const issue7Configs = new Map([...ISSUE7_REPLACED, ...ISSUE7_NEW].map((n) => [n, tf.getKernel(n, 'wasm')]));
-const canAB = AB && backend.tfBackend === 'wasm' && [...issue7Configs.values(), ...stockConfigs.values()].every((c) => c !== undefined);
+const canAB = AB && backend.name === 'wasm' && [...issue7Configs.values(), ...stockConfigs.values()].every((c) => c !== undefined);
 const cores = os.cpus().length;
 const t0 = performance.now();
 
-const ours: Record<string, { params: number; flops: ReturnType<typeof flopsOf>; train: ReturnType<typeof timeMs>; sample: ReturnType<typeof timeMs>; leakedTensors: number; profile?: Awaited<ReturnType<typeof profileStep>> }> = {};
+type Timing = ReturnType<typeof timeMs>;
+interface OursNet {
+  params: number;
+  flops: ReturnType<typeof flopsOf>;
+  /** Timings by thread count (`1` and `${cores}` on native; `1` alone on single-threaded backends). */
+  threads: Record<number, { train: Timing; sample: Timing }>;
+  leakedTensors: number;
+  profile?: Awaited<ReturnType<typeof profileStep>>;
+}
+const native = backend.name === 'native' ? loadNative() : undefined;
+const threadCounts = native ? [...new Set([1, cores])] : [1];
+const ours: Record<string, OursNet> = {};
 for (const spec of NETS) {
-  process.stderr.write(`ours: ${spec.name} … `);
   const layers = spec.kind === 'mlp' ? mlpLayers(spec.config) : unetLayers(spec.config);
   const flops = flopsOf(layers, spec.batch);
-  const m = measureOurs(spec);
-  if (m.params !== flops.params) throw new Error(`${spec.name}: layer list counts ${flops.params} parameters, the network has ${m.params}`);
-  const profile = PROFILE ? await m.profile() : undefined;
-  m.dispose();
-  ours[spec.name] = { params: m.params, flops, train: m.train, sample: m.sample, leakedTensors: m.leakedTensors, profile };
-  process.stderr.write(`train ${m.train.ms.toFixed(1)} ms, sample ${m.sample.ms.toFixed(1)} ms\n`);
+  const entry: OursNet = { params: 0, flops, threads: {}, leakedTensors: 0 };
+  for (const n of threadCounts) {
+    native?.setThreads(n);
+    process.stderr.write(`ours: ${spec.name}, ${n} thread(s) … `);
+    const m = measureOurs(spec);
+    if (m.params !== flops.params) throw new Error(`${spec.name}: layer list counts ${flops.params} parameters, the network has ${m.params}`);
+    entry.params = m.params;
+    entry.leakedTensors += m.leakedTensors;
+    entry.threads[n] = { train: m.train, sample: m.sample };
+    if (PROFILE && n === threadCounts[threadCounts.length - 1]) entry.profile = await m.profile();
+    m.dispose();
+    process.stderr.write(`train ${m.train.ms.toFixed(1)} ms, sample ${m.sample.ms.toFixed(1)} ms\n`);
+  }
+  ours[spec.name] = entry;
+}
+native?.setThreads(cores);
+/** Our timing at `n` threads (single-threaded backends: their only timing). */
+const oursAt = (name: string, n: number) => ours[name].threads[n] ?? ours[name].threads[1];
+
+if (EMIT_JSON) {
+  console.log(JSON.stringify({ backend: backend.name, ours }));
+  process.exit(0);
+}
+
+// Before/after of the native engine: the same nets on plain wasm (issue-7 kernels), in a child process.
+let wasmBaseline: Record<string, OursNet> | undefined;
+if (native && WASM_BASELINE) {
+  process.stderr.write('wasm baseline (child process, SPLAM_BACKEND=wasm) … ');
+  const childArgs = ['--import', 'tsx', fileURLToPath(import.meta.url), '--emit-json', '--no-peers', '--no-profile', '--no-ab', ...(QUICK ? ['--quick'] : []), ...(ONLY ? [`--only=${ONLY.join(',')}`] : [])];
+  const res = spawnSync(process.execPath, childArgs, { env: { ...process.env, SPLAM_BACKEND: 'wasm' }, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+  if (res.status !== 0) throw new Error(`wasm baseline failed (exit ${res.status}): ${res.stderr}`);
+  wasmBaseline = (JSON.parse(res.stdout.trim().split('\n').pop()!) as { ours: Record<string, OursNet> }).ours;
+  process.stderr.write('done\n');
 }
 
 const ab: Record<string, ReturnType<typeof abTrainStep>> = {};
@@ -429,11 +475,14 @@ const loadAtEnd = readFileSync('/proc/loadavg', 'utf8').trim();
 const rows = NETS.flatMap((spec) =>
   (['train', 'sample'] as const).map((what) => {
     const o = ours[spec.name];
-    const ms = o[what].ms;
+    const ms1 = oursAt(spec.name, 1)[what].ms;
+    const msAll = oursAt(spec.name, cores)[what].ms;
     const flops = what === 'train' ? o.flops.train : o.flops.sample;
-    const gflops = flops / ms / 1e6;
+    const gflops1 = flops / ms1 / 1e6;
+    const gflopsAll = flops / msAll / 1e6;
     const torch1 = torch[1]?.nets.find((n) => n.name === spec.name);
     const torchAll = torch[cores]?.nets.find((n) => n.name === spec.name);
+    const wasm = wasmBaseline?.[spec.name]?.threads[1]?.[what].ms;
     const key = what === 'train' ? 'trainMs' : 'sampleMs';
     return {
       net: spec.name,
@@ -441,25 +490,30 @@ const rows = NETS.flatMap((spec) =>
       batch: spec.batch,
       params: o.params,
       gflop: +(flops / 1e9).toFixed(3),
-      ms: +ms.toFixed(2),
-      minMs: +o[what].minMs.toFixed(2),
-      samplesPerSec: what === 'sample' ? +((spec.batch / ms) * 1000).toFixed(1) : undefined,
-      gflops: +gflops.toFixed(2),
-      fractionOfPeak1: peaks ? +(gflops / peaks.oneThread.peak).toFixed(3) : undefined,
-      fractionOfPeakAll: peaks ? +(gflops / peaks.allCores.peak).toFixed(3) : undefined,
+      ms1: +ms1.toFixed(2),
+      msAll: +msAll.toFixed(2),
+      minMsAll: +oursAt(spec.name, cores)[what].minMs.toFixed(2),
+      samplesPerSec: what === 'sample' ? +((spec.batch / msAll) * 1000).toFixed(1) : undefined,
+      gflops1: +gflops1.toFixed(2),
+      gflopsAll: +gflopsAll.toFixed(2),
+      fractionOfPeak1: peaks ? +(gflops1 / peaks.oneThread.peak).toFixed(3) : undefined,
+      fractionOfPeakAll: peaks ? +(gflopsAll / peaks.allCores.peak).toFixed(3) : undefined,
       torch1Ms: torch1 ? +torch1[key].toFixed(2) : undefined,
       torchAllMs: torchAll ? +torchAll[key].toFixed(2) : undefined,
-      ratioTorch1: torch1 ? +(ms / torch1[key]).toFixed(2) : undefined,
-      ratioTorchAll: torchAll ? +(ms / torchAll[key]).toFixed(2) : undefined,
+      ratioTorch1: torch1 ? +(ms1 / torch1[key]).toFixed(2) : undefined,
+      ratioTorchAll: torchAll ? +(msAll / torchAll[key]).toFixed(2) : undefined,
+      wasmMs: wasm !== undefined ? +wasm.toFixed(2) : undefined,
+      speedupVsWasm: wasm !== undefined ? +(wasm / msAll).toFixed(2) : undefined,
     };
   }),
 );
 
-const header = ['net', 'measure', 'batch', 'params', 'GFLOP', 'ms', 'GFLOP/s', 'of peak 1t', `of peak ${cores}t`, 'torch 1t ms', `torch ${cores}t ms`, 'ours/torch 1t', `ours/torch ${cores}t`];
+const header = ['net', 'measure', 'batch', 'GFLOP', 'ms 1t', `ms ${cores}t`, 'GFLOP/s 1t', `GFLOP/s ${cores}t`, 'of peak 1t', `of peak ${cores}t`, 'torch 1t ms', `torch ${cores}t ms`, 'ours/torch 1t', `ours/torch ${cores}t`, 'wasm ms', 'vs wasm'];
+const fmt = (v: number | undefined, d: number) => (v === undefined ? '—' : v.toFixed(d));
 const cells = rows.map((r) => [
-  r.net, r.what, String(r.batch), String(r.params), r.gflop.toFixed(3), r.ms.toFixed(1), r.gflops.toFixed(1),
-  r.fractionOfPeak1?.toFixed(3) ?? '—', r.fractionOfPeakAll?.toFixed(3) ?? '—',
-  r.torch1Ms?.toFixed(1) ?? '—', r.torchAllMs?.toFixed(1) ?? '—', r.ratioTorch1?.toFixed(2) ?? '—', r.ratioTorchAll?.toFixed(2) ?? '—',
+  r.net, r.what, String(r.batch), r.gflop.toFixed(3), r.ms1.toFixed(1), r.msAll.toFixed(1), r.gflops1.toFixed(1), r.gflopsAll.toFixed(1),
+  fmt(r.fractionOfPeak1, 3), fmt(r.fractionOfPeakAll, 3), fmt(r.torch1Ms, 1), fmt(r.torchAllMs, 1), fmt(r.ratioTorch1, 2), fmt(r.ratioTorchAll, 2),
+  fmt(r.wasmMs, 1), r.speedupVsWasm === undefined ? '—' : `${r.speedupVsWasm.toFixed(2)}×`,
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
 const line = (c: string[]) => `| ${c.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join(' | ')} |`;
@@ -494,7 +548,10 @@ const file = saveResult('engine', {
     `sample = LCM multistep sampler, ${SAMPLER_STEPS} steps; FLOPs = 2·MACs of dense layers and convolutions (see bench/engine.ts)`,
   nets: NETS.map((n) => ({ name: n.name, kind: n.kind, config: n.config, batch: n.batch, trainRepeats: n.trainRepeats, sampleRepeats: n.sampleRepeats })),
   adam: ADAM,
+  threadCounts,
+  native: backend.native ?? null,
   ours,
+  wasmBaseline: wasmBaseline ?? null,
   kernelAB: canAB ? { replaced: ISSUE7_REPLACED, added: ISSUE7_NEW, trainStep: ab } : null,
   peaks: peaks ?? null,
   torch: PEERS ? torch : null,

@@ -1,7 +1,8 @@
 /**
  * The `native` backend's kernels: tfjs-backend-wasm with the replacement kernels of ./wasm-kernels.ts, and matmul and
  * convolution (forward and both gradients) on oneDNN through the splam-native addon (./native.ts), and GroupNorm
- * (forward and gradient) in the same addon, parallel over the batch. Everything else (elementwise ops, reductions,
+ * (forward and gradient), AdamW and the global gradient norm, sums over leading or middle axes, Sin / Cos and SiLU
+ * (vectorised) in the same addon. Everything else (elementwise ops, reductions,
  * resampling) stays on wasm/XNNPACK, and the tensors stay on the wasm heap:
  * the addon reads and writes them in place.
  *
@@ -17,9 +18,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeNativeConv2D, makeNativeConv2DBackpropFilter, makeNativeConv2DBackpropInput, makeNativeFusedConv2D } from './kernels/native-conv.js';
+import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from './kernels/adamw.js';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from './kernels/group-norm.js';
+import { makeNativeAdamW, makeNativeSumSquares } from './kernels/native-adamw.js';
 import { makeNativeGroupNorm, makeNativeGroupNormGrad } from './kernels/native-group-norm.js';
 import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './kernels/native-matmul.js';
+import { makeNativeSum } from './kernels/native-sum.js';
+import { makeNativeSilu, makeNativeSiluGrad, makeNativeUnary, SILU_GRAD_KERNEL, SILU_KERNEL } from './kernels/native-unary.js';
 import type { NativeKernels } from './native.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
@@ -33,6 +38,17 @@ const NATIVE_KERNELS: Record<string, (native: NativeKernels, fallback: tf.Kernel
   Conv2DBackpropFilter: makeNativeConv2DBackpropFilter,
   [GROUP_NORM_KERNEL]: makeNativeGroupNorm,
   [GROUP_NORM_GRAD_KERNEL]: makeNativeGroupNormGrad,
+  [ADAMW_KERNEL]: makeNativeAdamW,
+  [SUM_SQUARES_KERNEL]: makeNativeSumSquares,
+  Sum: makeNativeSum,
+  Sin: makeNativeUnary('sin'),
+  Cos: makeNativeUnary('cos'),
+};
+
+/** Kernels only the native backend has (no wasm kernel to fall back on; ops compose them elsewhere). */
+const NATIVE_ONLY: Record<string, (native: NativeKernels) => tf.KernelFunc> = {
+  [SILU_KERNEL]: makeNativeSilu,
+  [SILU_GRAD_KERNEL]: makeNativeSiluGrad,
 };
 
 let registered: string[] | undefined;
@@ -51,6 +67,10 @@ export function registerNativeKernels(native: NativeKernels): string[] {
     tf.registerKernel({ ...existing, kernelFunc: make(native, existing.kernelFunc) });
     if (!names.includes(kernelName)) names.push(kernelName);
   }
-  registered = names.map((n) => (n in NATIVE_KERNELS ? `${n} (native)` : n));
+  for (const [kernelName, make] of Object.entries(NATIVE_ONLY)) {
+    tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: make(native) });
+    names.push(kernelName);
+  }
+  registered = names.map((n) => (n in NATIVE_KERNELS || n in NATIVE_ONLY ? `${n} (native)` : n));
   return [...registered];
 }

@@ -32,6 +32,20 @@ export interface NativeKernels {
   groupNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, geometry: [number, number, number, number], eps: number): void;
   /** Its gradient: dx (x's size), dGamma and dBeta [c], from dy and the forward's x, mean, rstd. */
   groupNormGrad(dy: Float32Array, x: Float32Array, gamma: Float32Array, mean: Float32Array, rstd: Float32Array, dx: Float32Array, dGamma: Float32Array, dBeta: Float32Array, geometry: [number, number, number, number]): void;
+  /** One AdamW step (lib/backend/kernels/adamw.ts) of p, m, v with gradient g into p2, m2, v2; hyper = [lr, β₁, β₂, ε, λ, scale, bc₁, bc₂]. */
+  adamw(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, p2: Float32Array, m2: Float32Array, v2: Float32Array, hyper: number[]): void;
+  /** Σ_i Σ x_i², in float64. */
+  sumSquares(xs: Float32Array[]): number;
+  /** y = sin x, element-wise (y at least as long as x). */
+  sin(x: Float32Array, y: Float32Array): void;
+  /** y = cos x, element-wise. */
+  cos(x: Float32Array, y: Float32Array): void;
+  /** y = x·σ(x), element-wise. */
+  silu(x: Float32Array, y: Float32Array): void;
+  /** dx = dy·σ(x)·(1 + x·(1 − σ(x))), element-wise. */
+  siluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  /** y [outer, inner] = Σ over mid of x [outer, mid, inner] (float64 accumulation). */
+  sumMid(x: Float32Array, y: Float32Array, dims: [number, number, number]): void;
   /** OpenMP threads the calling thread's kernels use (default: every core, or `OMP_NUM_THREADS`). */
   threads(): number;
   /** Set the OpenMP thread count of the calling thread (the main thread and each worker thread have their own). */

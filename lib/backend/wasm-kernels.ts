@@ -13,23 +13,27 @@
  * with a kernel as large as the image, ~10× the forward time (still far from dominating a step).
  *
  * Issue 7's profile of U-Net training steps added (each in `kernels/`, each tested against the cpu backend):
- * - `Identity` (tfjs clones every tensor a gradient keeps) shares the data instead of copying it;
+ * - `Identity` (tfjs clones every tensor a gradient keeps) shares the data instead of copying it, and so does `Cast`
+ *   to the dtype a tensor already has (tfjs's gradients cast their saved inputs);
  * - `Sum` over leading axes (every bias gradient) as one XNNPACK average pooling instead of a transpose and a sum;
  * - `SplitV` (the gradient of concat, i.e. of every skip connection) as heap block copies;
  * - `AvgPoolGrad` / `ResizeNearestNeighborGrad` for integer factors as each other's XNNPACK forward kernels;
- * - `SplamGroupNorm` / `SplamGroupNormGrad`, new kernels (tfjs has no GroupNorm op) used by lib/nn/groupnorm.ts.
+ * - `SplamGroupNorm` / `SplamGroupNormGrad`, new kernels (tfjs has no GroupNorm op) used by lib/nn/groupnorm.ts;
+ * - `SplamAdamW` / `SplamSumSquares`, new kernels: one AdamW update per parameter tensor and the gradients' global
+ *   squared norm in one call, used by lib/train/adam.ts (kernels/adamw.ts).
  *
  * Like `../backend.ts`, this module holds process-level state (STYLE.md §9): the kernel registry is global, so
  * registering twice must be a no-op.
  */
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
+import { ADAMW_KERNEL, makeAdamW, makeSumSquares, SUM_SQUARES_KERNEL } from './kernels/adamw.js';
 import { makeBatchMatMul, makeFusedMatMul } from './kernels/batch-mat-mul.js';
 import { makeConv2DBackpropFilter } from './kernels/conv2d-backprop-filter.js';
 import { makeConv2DBackpropInput } from './kernels/conv2d-backprop-input.js';
 import { makeDepthwiseBackpropFilter, makeDepthwiseBackpropInput } from './kernels/depthwise-backprop.js';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL, makeGroupNorm, makeGroupNormGrad } from './kernels/group-norm.js';
-import { makeIdentity } from './kernels/identity.js';
+import { makeCast, makeIdentity } from './kernels/identity.js';
 import { makeAvgPoolGrad, makeResizeNearestNeighborGrad } from './kernels/resample-grad.js';
 import { makeSplitV } from './kernels/split.js';
 import { makeSum } from './kernels/sum.js';
@@ -45,11 +49,14 @@ const REPLACEMENTS: Record<string, (stock: StockKernels) => tf.KernelFunc> = {
   DepthwiseConv2dNativeBackpropFilter: makeDepthwiseBackpropFilter,
   Sum: makeSum,
   Identity: makeIdentity,
+  Cast: makeCast,
   SplitV: makeSplitV,
   AvgPoolGrad: makeAvgPoolGrad,
   ResizeNearestNeighborGrad: makeResizeNearestNeighborGrad,
   [GROUP_NORM_KERNEL]: makeGroupNorm,
   [GROUP_NORM_GRAD_KERNEL]: makeGroupNormGrad,
+  [ADAMW_KERNEL]: makeAdamW,
+  [SUM_SQUARES_KERNEL]: makeSumSquares,
 };
 
 /** Names registered by the first call; later calls return them unchanged. */

@@ -19,7 +19,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
-import { silu } from './conditioning.js';
+import { silu } from './silu.js';
 import { convLayer, type ParamSet } from './params.js';
 
 export interface AutoencoderConfig {

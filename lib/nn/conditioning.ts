@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import { gammaEmbedding, timeEmbedding } from './embeddings.js';
+import { silu } from './silu.js';
 import { addParam, type ParamSet, uniformInit } from './params.js';
 
 export interface ConditioningConfig {
@@ -34,10 +35,6 @@ export function linearLayer(params: ParamSet, name: string, fanIn: number, fanOu
   const w = addParam(params, `${name}.weight`, [fanIn, fanOut], uniformInit([fanIn, fanOut], fanIn, rng)) as tf.Variable<tf.Rank.R2>;
   const b = bias ? addParam(params, `${name}.bias`, [fanOut], uniformInit([fanOut], fanIn, rng)) : undefined;
   return (x: tf.Tensor2D): tf.Tensor2D => (b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w));
-}
-
-export function silu<T extends tf.Tensor>(x: T): T {
-  return tf.mul(x, tf.sigmoid(x));
 }
 
 /**

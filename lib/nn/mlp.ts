@@ -14,6 +14,7 @@ import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import { gammaEmbedding, timeEmbedding } from './embeddings.js';
 import { addParam, type ParamSet, uniformInit } from './params.js';
+import { silu } from './silu.js';
 
 export interface MlpConfig {
   /** Data dimension D. */
@@ -107,8 +108,4 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
     });
   };
   return { config, params, apply };
-}
-
-function silu(x: tf.Tensor2D): tf.Tensor2D {
-  return x.mul(tf.sigmoid(x));
 }

@@ -21,7 +21,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
-import { linearLayer, makeConditioning, silu } from './conditioning.js';
+import { linearLayer, makeConditioning } from './conditioning.js';
+import { silu } from './silu.js';
 import { groupNorm } from './groupnorm.js';
 import { addParam, convLayer, type ParamSet } from './params.js';
 

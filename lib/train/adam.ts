@@ -3,8 +3,13 @@
  * code trains (AdamW β = (0.9, 0.999), ε = 1e-8, clip 1.0; weight decay 0 in the README run, 1e-2 by default).
  * Written here rather than tf.train.adam so that its state is keyed by parameter name and checkpoints restore
  * exactly in a new process.
+ *
+ * On backends with the fused kernels (`wasm`, `native`: backend/kernels/adamw.ts) the global norm is one kernel call
+ * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. The two agree to
+ * float32 rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAMW_KERNEL, SUM_SQUARES_KERNEL, type AdamWAttrs } from '../backend/kernels/adamw.js';
 import { ArgumentError } from '../errors.js';
 import type { ParamSet } from '../nn/params.js';
 
@@ -58,7 +63,8 @@ export class Adam {
     const { value, grads } = tf.variableGrads(lossFn, vars);
     try {
       const loss = value.dataSync()[0];
-      const gradNorm = tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))).dataSync()[0]);
+      const fused = hasFusedAdamW();
+      const gradNorm = fused ? fusedGlobalNorm(grads) : tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))).dataSync()[0]);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
       const { lr, beta1, beta2, eps, weightDecay, gradClip } = this.config;
       const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / gradNorm : 1;
@@ -67,9 +73,17 @@ export class Adam {
       const bc2 = 1 - beta2 ** this.state.step;
       tf.tidy(() => {
         for (const [name, p] of this.params) {
-          const g = grads[p.name].mul(scale);
           const m = this.state.m.get(name)!;
           const v = this.state.v.get(name)!;
+          if (fused) {
+            const attrs: AdamWAttrs = { lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2 };
+            const [p2, m2, v2] = tf.engine().runKernel(ADAMW_KERNEL, { param: p, grad: grads[p.name], m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+            m.assign(m2);
+            v.assign(v2);
+            p.assign(p2);
+            continue;
+          }
+          const g = grads[p.name].mul(scale);
           m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
           v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
           const update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
@@ -87,4 +101,20 @@ export class Adam {
   dispose(): void {
     for (const v of [...this.state.m.values(), ...this.state.v.values()]) v.dispose();
   }
+}
+
+/** Whether the active backend has the fused AdamW kernels (`wasm`, `native`). */
+export function hasFusedAdamW(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(ADAMW_KERNEL, backend) !== undefined && tf.getKernel(SUM_SQUARES_KERNEL, backend) !== undefined;
+}
+
+/** ‖(g₁, g₂, …)‖₂ over every gradient, in one kernel call. */
+function fusedGlobalNorm(grads: tf.NamedTensorMap): number {
+  const inputs: tf.NamedTensorMap = {};
+  Object.values(grads).forEach((g, i) => (inputs[`x${i}`] = g));
+  const total = tf.engine().runKernel(SUM_SQUARES_KERNEL, inputs, {}) as tf.Tensor;
+  const value = total.dataSync()[0];
+  total.dispose();
+  return Math.sqrt(value);
 }

@@ -13,6 +13,11 @@
 //   groupNorm(x, gamma, beta, y, mean, rstd, [b, s, c, g], eps)           y = GroupNorm(x); mean, rstd [b, g]
 //   groupNormGrad(dy, x, gamma, mean, rstd, dx, dGamma, dBeta, [b, s, c, g])
 //       x seen as [b, s, c] (channels last), g groups (group_norm.h)
+//   adamw(p, g, m, v, p2, m2, v2, [lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2])   one AdamW step
+//   sumSquares([x0, x1, …])                              Σ_i Σ x_i² in float64
+//   sin(x, y) / cos(x, y) / silu(x, y)                   y = sin x, cos x, x·σ(x) (float32, vectorised)
+//   siluGrad(dy, x, dx)                                  dx = dy·σ(x)·(1 + x·(1 − σ(x)))
+//   sumMid(x, y, [outer, mid, inner])                    y [outer, inner] = Σ over mid of x [outer, mid, inner]
 //   threads() / setThreads(n)                            OpenMP threads of the calling thread (each Node worker
 //                                                        thread has its own count)
 //   info()                                               { library, isa, threads }
@@ -24,11 +29,15 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 
+#include "adamw.h"
 #include "conv.h"
+#include "elementwise.h"
 #include "group_norm.h"
+#include "reduce.h"
 
 namespace {
 
@@ -283,6 +292,98 @@ napi_value GroupNormGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  if (!args(env, info, argv)) return nullptr;
+  Floats p, g, m, v, p2, m2, v2;
+  if (!get_floats(env, argv[0], "p", &p) || !get_floats(env, argv[1], "g", &g) || !get_floats(env, argv[2], "m", &m) ||
+      !get_floats(env, argv[3], "v", &v) || !get_floats(env, argv[4], "p2", &p2) || !get_floats(env, argv[5], "m2", &m2) ||
+      !get_floats(env, argv[6], "v2", &v2))
+    return nullptr;
+  double h[8];
+  bool is_array = false;
+  uint32_t length = 0;
+  napi_is_array(env, argv[7], &is_array);
+  if (is_array) napi_get_array_length(env, argv[7], &length);
+  if (!is_array || length != 8) {
+    napi_throw_type_error(env, "ERR_SPLAM_NATIVE_ARG", "hyper must be [lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2]");
+    return nullptr;
+  }
+  for (uint32_t i = 0; i < 8; ++i) {
+    napi_value e;
+    napi_get_element(env, argv[7], i, &e);
+    if (napi_get_value_double(env, e, &h[i]) != napi_ok || !std::isfinite(h[i])) {
+      throw_range(env, "hyper[" + std::to_string(i) + "] must be a finite number");
+      return nullptr;
+    }
+  }
+  const int64_t n = p.length;
+  if (!need(env, g, "g", n) || !need(env, m, "m", n) || !need(env, v, "v", n) || !need(env, p2, "p2", n) ||
+      !need(env, m2, "m2", n) || !need(env, v2, "v2", n))
+    return nullptr;
+  splam::adamw({h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]}, p.data, g.data, m.data, v.data, p2.data, m2.data,
+               v2.data, n);
+  return nullptr;
+}
+
+napi_value SumSquares(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  if (!args(env, info, argv)) return nullptr;
+  bool is_array = false;
+  uint32_t count = 0;
+  napi_is_array(env, argv[0], &is_array);
+  if (!is_array) {
+    napi_throw_type_error(env, "ERR_SPLAM_NATIVE_ARG", "sumSquares takes an array of Float32Arrays");
+    return nullptr;
+  }
+  napi_get_array_length(env, argv[0], &count);
+  double total = 0;
+  for (uint32_t i = 0; i < count; ++i) {
+    napi_value e;
+    napi_get_element(env, argv[0], i, &e);
+    Floats x;
+    if (!get_floats(env, e, "x[i]", &x)) return nullptr;
+    total += splam::sum_squares(x.data, x.length);
+  }
+  napi_value out;
+  napi_create_double(env, total, &out);
+  return out;
+}
+
+template <splam::Unary F>
+napi_value UnaryOp(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  if (!args(env, info, argv)) return nullptr;
+  Floats x, y;
+  if (!get_floats(env, argv[0], "x", &x) || !get_floats(env, argv[1], "y", &y)) return nullptr;
+  if (!need(env, y, "y", x.length)) return nullptr;
+  splam::unary(F, x.data, y.data, x.length);
+  return nullptr;
+}
+
+napi_value SiluGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args(env, info, argv)) return nullptr;
+  Floats dy, x, dx;
+  if (!get_floats(env, argv[0], "dy", &dy) || !get_floats(env, argv[1], "x", &x) || !get_floats(env, argv[2], "dx", &dx))
+    return nullptr;
+  if (!need(env, dy, "dy", x.length) || !need(env, dx, "dx", x.length)) return nullptr;
+  splam::silu_grad(dy.data, x.data, dx.data, x.length);
+  return nullptr;
+}
+
+napi_value SumMid(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  if (!args(env, info, argv)) return nullptr;
+  Floats x, y;
+  int64_t d[3];
+  if (!get_floats(env, argv[0], "x", &x) || !get_floats(env, argv[1], "y", &y) || !get_ints(env, argv[2], "dims", d, 3))
+    return nullptr;
+  if (!need(env, x, "x", d[0] * d[1] * d[2]) || !need(env, y, "y", d[0] * d[2])) return nullptr;
+  splam::sum_mid(x.data, y.data, d[0], d[1], d[2]);
+  return nullptr;
+}
+
 napi_value Threads(napi_env env, napi_callback_info) {
   napi_value out;
   napi_create_int32(env, omp_get_max_threads(), &out);
@@ -337,6 +438,13 @@ NAPI_MODULE_INIT() {
       {"conv2dBackpropFilter", nullptr, Conv2DBackpropFilter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"groupNorm", nullptr, GroupNorm, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"groupNormGrad", nullptr, GroupNormGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"adamw", nullptr, AdamW, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumSquares", nullptr, SumSquares, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sin", nullptr, UnaryOp<splam::Unary::Sin>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"cos", nullptr, UnaryOp<splam::Unary::Cos>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"silu", nullptr, UnaryOp<splam::Unary::Silu>, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"siluGrad", nullptr, SiluGrad, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sumMid", nullptr, SumMid, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"threads", nullptr, Threads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_enumerable, nullptr},

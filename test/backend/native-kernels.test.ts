@@ -10,8 +10,12 @@ import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend.js';
 import { loadNative, nativeAddonPath, NATIVE_BUILD_HINT } from '../../lib/backend/native.js';
+import { ADAMW_KERNEL, makeAdamW, makeSumSquares, SUM_SQUARES_KERNEL } from '../../lib/backend/kernels/adamw.js';
 import { planGemm } from '../../lib/backend/kernels/native-matmul.js';
+import { contiguousRun } from '../../lib/backend/kernels/native-sum.js';
+import { sinusoidal } from '../../lib/nn/embeddings.js';
 import { groupNorm } from '../../lib/nn/groupnorm.js';
+import { composedSilu, hasFusedSilu, silu } from '../../lib/nn/silu.js';
 import { assertMatchesCpu, inputs, make, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
 import { groupNormSuite } from './group-norm-suite.js';
 import { matMulConvSuite } from './matmul-conv-suite.js';
@@ -31,7 +35,7 @@ const sameBits = (a: Float32Array, b: Float32Array) => a.length === b.length && 
 test('initBackend("native") runs on the wasm backend with the native kernels over the wasm replacements, and reports oneDNN', { skip }, () => {
   assert.equal(info!.name, 'native');
   assert.equal(info!.tfBackend, 'wasm');
-  for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'SplamGroupNorm', 'SplamGroupNormGrad']) {
+  for (const k of ['BatchMatMul', '_FusedMatMul', 'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'SplamGroupNorm', 'SplamGroupNormGrad', 'SplamAdamW', 'SplamSumSquares', 'Sum', 'Sin', 'Cos', 'SplamSilu', 'SplamSiluGrad']) {
     assert.ok(info!.patchedKernels.includes(`${k} (native)`), `${k} (native) missing from ${info!.patchedKernels.join(', ')}`);
   }
   assert.ok(info!.patchedKernels.includes('SplitV'), 'the wasm replacements are registered too');
@@ -70,6 +74,71 @@ test('fused matMul: a bias of [n], a scalar bias and (by fallback) relu match cp
     tf.fused.matMul({ a: make(a), b: make(b), bias: make(bias) }),
     tf.fused.matMul({ a: make(a), b: make(b), bias: tf.scalar(scalar.data[0]) }),
     tf.fused.matMul({ a: make(a), b: make(b), bias: make(bias), activation: 'relu' }),
+  ]);
+});
+
+test('sin and cos (vectorised, multi-threaded above 65,536 values) match cpu on arguments up to 10⁴ (the γ-embedding range), gradients included', { skip }, async () => {
+  for (const n of [1000, 70_000]) {
+    const x = { shape: [n], data: Float32Array.from(next([n]).data, (v) => v * 1e4) };
+    await assertMatchesCpu(`sin/cos n=${n}`, valueAndGrads((t) => tf.add(tf.sin(t), tf.mul(tf.cos(t), 2)), [x], [n]));
+  }
+  await assertMatchesCpu('sinusoidal embedding', () => [sinusoidal(tf.tensor1d([0, 0.5, 999, 1e4]), 256)]);
+});
+
+test('native AdamW equals the JS AdamW kernel of plain wasm bit for bit, and the native sum of squares agrees with it to 1e-12', { skip }, () => {
+  const shape = [300, 257]; // > 65,536 values: the parallel path
+  const [p, g, m] = [next(shape), next(shape), next(shape)].map(make);
+  const v = tf.abs(make(next(shape)));
+  const attrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, scale: 0.7, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3 };
+  const inputs = { param: p, grad: g, m, v };
+  const viaNative = tf.engine().runKernel(ADAMW_KERNEL, inputs, attrs) as tf.Tensor[];
+  const js = makeAdamW()({ inputs, backend: tf.backend(), attrs }) as tf.TensorInfo[];
+  const viaJs = js.map((info) => tf.engine().makeTensorFromTensorInfo(info));
+  viaNative.forEach((t, i) => assert.ok(sameBits(Float32Array.from(t.dataSync()), Float32Array.from(viaJs[i].dataSync())), `output ${i}`));
+  const nativeSum = (tf.engine().runKernel(SUM_SQUARES_KERNEL, { x0: p, x1: g }, {}) as tf.Tensor).dataSync()[0];
+  const jsSum = tf.engine().makeTensorFromTensorInfo(makeSumSquares()({ inputs: { x0: p, x1: g }, backend: tf.backend(), attrs: {} }) as tf.TensorInfo).dataSync()[0];
+  assert.ok(Math.abs(nativeSum - jsSum) <= 1e-12 * jsSum, `${nativeSum} vs ${jsSum}`);
+  tf.dispose([p, g, m, v, ...viaNative, ...viaJs]);
+});
+
+test('fused SiLU: value and gradient match x·σ(x) composed on cpu, including large |x|, ±∞ and NaN kept as IEEE says', { skip }, async () => {
+  assert.ok(hasFusedSilu());
+  for (const n of [1001, 70_001]) {
+    const x = { shape: [n], data: Float32Array.from(next([n]).data, (v) => v * 12) };
+    const r = next([n]);
+    const run = (f: (t: tf.Tensor) => tf.Tensor) => () => [f(make(x)), tf.grad((t: tf.Tensor) => tf.sum(tf.mul(f(t), make(r))))(make(x))];
+    await assertMatchesCpu(`silu n=${n}`, run(composedSilu), run(silu));
+  }
+  const special = tf.tensor1d([Infinity, NaN, -100, 100, 0]);
+  const y = Array.from(silu(special).dataSync());
+  assert.equal(y[0], Infinity);
+  assert.ok(Number.isNaN(y[1]), 'NaN propagates');
+  assert.ok(Math.abs(y[2]) < 1e-30 && y[3] === 100 && y[4] === 0);
+  special.dispose();
+});
+
+test('contiguousRun views leading and middle axis runs as [outer, mid, inner] and refuses the rest', () => {
+  assert.deepEqual(contiguousRun([64, 28, 28, 32], [0, 1, 2]), [1, 64 * 28 * 28, 32]);
+  assert.deepEqual(contiguousRun([64, 28, 28, 32], [2, 1]), [64, 28 * 28, 32]);
+  assert.deepEqual(contiguousRun([5, 6, 7], [1]), [5, 6, 7]);
+  assert.equal(contiguousRun([5, 6, 7], [2]), undefined, 'innermost: the stock kernel');
+  assert.equal(contiguousRun([5, 6, 7], [0, 2]), undefined);
+  assert.equal(contiguousRun([5, 6, 7], [0, 1, 2]), undefined);
+});
+
+test('sums over leading and middle axes (keepDims or not) match cpu; other reductions still compute', { skip }, async () => {
+  const x = next([6, 9, 10, 300]); // inner > 256 columns: two column blocks
+  const big = next([70, 30, 40]); // > 65,536 values: the parallel path
+  await assertMatchesCpu('sum', () => [
+    tf.sum(make(x), [0, 1, 2]),
+    tf.sum(make(x), [1, 2]),
+    tf.sum(make(x), [1, 2], true),
+    tf.sum(make(x), 0),
+    tf.sum(make(x), [3]),
+    tf.sum(make(x), [0, 3]),
+    tf.sum(make(x)),
+    tf.sum(make(big), [0, 1]),
+    tf.sum(make(big), 1),
   ]);
 });
 

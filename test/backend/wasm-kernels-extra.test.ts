@@ -17,7 +17,7 @@ import { groupNormSuite } from './group-norm-suite.js';
 import { TOL, assertMatchesCpu, inputs, make, rand, relErr, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
 
 const info = await initBackend('wasm');
-const issue7Kernels = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL];
+const issue7Kernels = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL, 'SplamAdamW', 'SplamSumSquares', 'Cast'];
 
 const next = inputs(100);
 const input = (shape: number[], offset = 0) => next(shape, offset);
@@ -52,6 +52,22 @@ test('a clone on wasm shares its data (no copy), survives disposing the original
   assert.deepEqual(Array.from(b.dataSync()), [1, 0, 1]);
   const s = tf.clone(tf.tensor1d(['a', 'bc'], 'string'));
   assert.deepEqual(s.dataSync(), ['a', 'bc']);
+});
+
+test('a cast to the dtype a tensor has shares its data; a real cast still converts (float → int truncates)', async () => {
+  await tf.setBackend('wasm');
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const x = tf.tensor1d([1.5, -2.7, 3]);
+  const ids = backend.numDataIds();
+  const same = tf.cast(x, 'float32');
+  assert.equal(backend.numDataIds(), ids, 'no new data allocated');
+  assert.equal(same.dataId, x.dataId);
+  const ints = tf.cast(x, 'int32');
+  assert.equal(ints.dtype, 'int32');
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 3]);
+  assert.deepEqual(Array.from(tf.cast(ints, 'float32').dataSync()), [1, -2, 3]);
+  assert.equal(tf.cast(ints, 'int32').dataId, ints.dataId);
+  tf.dispose([x, same, ints]);
 });
 
 // ---------------------------------------------------------------------------------------------------------------

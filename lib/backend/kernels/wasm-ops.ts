@@ -49,6 +49,7 @@ export const STOCK_KERNEL_NAMES = [
   'Sigmoid',
   'LeakyRelu',
   'Prelu',
+  'Cast',
 ] as const;
 export type StockKernelName = (typeof STOCK_KERNEL_NAMES)[number];
 export type StockKernels = Readonly<Record<StockKernelName, tf.KernelFunc>>;
