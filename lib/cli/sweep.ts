@@ -110,6 +110,7 @@ export function registerSweepCommand(program: Command): void {
       await (await track.openStore(storeDir)).close(); // create it once and fail early, not in every child
       const { countStatuses, formatCounts, formatSweepEvent, formatSweepTable, runSweep, SweepControl, SweepError } = await import('../experiments/sweep-runner.js');
       const { progressReporter } = await import('./progress.js');
+      const { childThreadEnv } = await import('../backend/native.js');
       const bin = fileURLToPath(new URL('../../bin/splam.mjs', import.meta.url));
       const width = Math.min(parallel, points.length);
       say(`splam sweep: ${sweepId}: ${points.length} point(s) of ${config}, ${width} at once, store ${storeDir}`);
@@ -136,7 +137,7 @@ export function registerSweepCommand(program: Command): void {
           command: (p) => ({
             file: process.execPath,
             args: [bin, 'sweep-point', ...p.overrides.map((o) => `--set=${o}`), `--name=${p.name}`, `--store=${storeDir}`, `--tag=sweep=${sweepId}`, ...(p.key ? [`--tag=sweep.point=${p.key}`] : []), '--', config],
-            env: { ...process.env, SPLAM_STORE: storeDir },
+            env: { ...process.env, ...childThreadEnv(width), SPLAM_STORE: storeDir },
           }),
           control,
           onEvent: (e) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { nativeAddonPath } from '../../lib/backend/native.js';
+import { childThreadEnv, nativeAddonPath } from '../../lib/backend/native.js';
 
 const fixture = new URL('./fixtures/choose.ts', import.meta.url).pathname;
 const nativeBuilt = existsSync(nativeAddonPath());
@@ -95,4 +95,20 @@ test('SPLAM_BACKEND=native forces wasm with the oneDNN kernels and records oneDN
   assert.equal(r.y, 14);
   assert.match(r.info.native.library, /^oneDNN/);
   assert.ok(r.info.patchedKernels.includes('Conv2D (native)'));
+});
+
+test('children run side by side get their share of the cores as OMP_NUM_THREADS, and a value already set is kept', () => {
+  const saved = process.env.OMP_NUM_THREADS;
+  try {
+    delete process.env.OMP_NUM_THREADS;
+    assert.deepEqual(childThreadEnv(2, 2), { OMP_NUM_THREADS: '1' });
+    assert.deepEqual(childThreadEnv(1, 2), { OMP_NUM_THREADS: '2' });
+    assert.deepEqual(childThreadEnv(3, 8), { OMP_NUM_THREADS: '2' });
+    assert.deepEqual(childThreadEnv(5, 2), { OMP_NUM_THREADS: '1' });
+    process.env.OMP_NUM_THREADS = '3';
+    assert.deepEqual(childThreadEnv(2, 2), { OMP_NUM_THREADS: '3' });
+  } finally {
+    if (saved === undefined) delete process.env.OMP_NUM_THREADS;
+    else process.env.OMP_NUM_THREADS = saved;
+  }
 });
