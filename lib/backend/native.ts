@@ -20,9 +20,9 @@ export interface NativeKernels {
   /**
    * c_i = op(a_i)·op(b_i) for i < batch, op(·) transposing where asked; a_i starts at i·strideA (0: broadcast).
    * dims = [batch, m, n, k, transA (0|1), transB (0|1), strideA, strideB, strideC]; a_i is [m, k] ([k, m] when
-   * transposed), b_i [k, n] ([n, k]), c_i [m, n].
+   * transposed), b_i [k, n] ([n, k]), c_i [m, n]. With `bias` ([n]) every row of c_i starts from it.
    */
-  gemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void;
+  gemm(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[], bias: Float32Array | null): void;
   /** y [n, oh, ow, co] = conv2d(x [n, h, w, ci], filter [kh, kw, ci, co]) + bias [co] (when not null). */
   conv2d(x: Float32Array, filter: Float32Array, bias: Float32Array | null, y: Float32Array, geometry: number[]): void;
   /** dx [n, h, w, ci] = ∂⟨dy, conv2d(x, filter)⟩/∂x for dy [n, oh, ow, co]. */

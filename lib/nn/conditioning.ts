@@ -34,7 +34,8 @@ export interface ConditioningConfig {
 export function linearLayer(params: ParamSet, name: string, fanIn: number, fanOut: number, rng: Rng, bias = true) {
   const w = addParam(params, `${name}.weight`, [fanIn, fanOut], uniformInit([fanIn, fanOut], fanIn, rng)) as tf.Variable<tf.Rank.R2>;
   const b = bias ? addParam(params, `${name}.bias`, [fanOut], uniformInit([fanOut], fanIn, rng)) : undefined;
-  return (x: tf.Tensor2D): tf.Tensor2D => (b ? tf.add(tf.matMul(x, w), b) : tf.matMul(x, w));
+  // The bias rides in the matmul (one kernel; on the native backend added inside the GEMM call).
+  return (x: tf.Tensor2D): tf.Tensor2D => (b ? (tf.fused.matMul({ a: x, b: w, bias: b }) as tf.Tensor2D) : tf.matMul(x, w));
 }
 
 /**

@@ -13,7 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import { gammaEmbedding, timeEmbedding } from './embeddings.js';
-import { addParam, type ParamSet, uniformInit } from './params.js';
+import { addParam, type ParamSet } from './params.js';
+import { linearLayer } from './conditioning.js';
 import { silu } from './silu.js';
 
 export interface MlpConfig {
@@ -57,11 +58,7 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
   checkConfig(config);
   const { dim: D, hidden: H, timeEmbedDim: E, blocks, numClasses, gammaEmbedDim } = config;
   const params: ParamSet = new Map();
-  const linear = (name: string, fanIn: number, fanOut: number, bias = true) => {
-    const w = addParam(params, `${name}.weight`, [fanIn, fanOut], uniformInit([fanIn, fanOut], fanIn, rng));
-    const b = bias ? addParam(params, `${name}.bias`, [fanOut], uniformInit([fanOut], fanIn, rng)) : undefined;
-    return (x: tf.Tensor2D) => (b ? tf.add(tf.matMul(x, w as tf.Tensor2D), b) : tf.matMul(x, w as tf.Tensor2D)) as tf.Tensor2D;
-  };
+  const linear = (name: string, fanIn: number, fanOut: number, bias = true) => linearLayer(params, name, fanIn, fanOut, rng, bias);
   const time1 = linear('time.linear1', E, H);
   const time2 = linear('time.linear2', H, H);
   const condProj = gammaEmbedDim > 0 ? linear('time.cond_proj', gammaEmbedDim, E, false) : undefined;

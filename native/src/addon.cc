@@ -4,8 +4,9 @@
 // kernels read and write through its data pointer, so nothing is copied. Sizes are checked against each view's
 // length before any work, so a wrong shape throws a RangeError instead of touching memory outside the view.
 //
-//   gemm(a, b, c, [batch, m, n, k, transA, transB, strideA, strideB, strideC])
-//       c_i = op(a_i) · op(b_i) for i < batch, op = transpose where asked; a_i = a + i·strideA (0 broadcasts).
+//   gemm(a, b, c, [batch, m, n, k, transA, transB, strideA, strideB, strideC], bias | null)
+//       c_i = op(a_i) · op(b_i) (+ bias[n] on every row) for i < batch, op = transpose where asked;
+//       a_i = a + i·strideA (0 broadcasts).
 //   conv2d(x, filter, bias | null, y, geometry)          y  = conv2d(x, filter) (+ bias)
 //   conv2dBackpropInput(dy, filter, dx, geometry)        dx = ∂/∂x
 //   conv2dBackpropFilter(x, dy, dFilter, geometry)       dF = ∂/∂filter
@@ -127,25 +128,30 @@ bool args(napi_env env, napi_callback_info info, napi_value (&argv)[N]) {
 }
 
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
+  napi_value argv[5];
   if (!args(env, info, argv)) return nullptr;
-  Floats a, b, c;
+  Floats a, b, c, bias;
   int64_t p[9];
+  const bool has_bias = !is_null(env, argv[4]);
   if (!get_floats(env, argv[0], "a", &a) || !get_floats(env, argv[1], "b", &b) || !get_floats(env, argv[2], "c", &c) ||
-      !get_ints(env, argv[3], "dims", p, 9))
+      !get_ints(env, argv[3], "dims", p, 9) || (has_bias && !get_floats(env, argv[4], "bias", &bias)))
     return nullptr;
   const int64_t batch = p[0], m = p[1], n = p[2], k = p[3];
   const bool ta = p[4] != 0, tb = p[5] != 0;
   const int64_t sa = p[6], sb = p[7], sc = p[8];
   if (batch == 0 || m == 0 || n == 0) return nullptr;
   if (!need(env, a, "a", (batch - 1) * sa + m * k) || !need(env, b, "b", (batch - 1) * sb + k * n) ||
-      !need(env, c, "c", (batch - 1) * sc + m * n))
+      !need(env, c, "c", (batch - 1) * sc + m * n) || (has_bias && !need(env, bias, "bias", n)))
     return nullptr;
   // Leading dimensions must be ≥ 1 even for empty operands (OpenBLAS rejects 0).
   const int64_t lda = std::max<int64_t>(1, ta ? m : k), ldb = std::max<int64_t>(1, tb ? k : n);
   for (int64_t i = 0; i < batch; ++i) {
+    float* ci = c.data + i * sc;
+    if (has_bias) {  // C starts as the bias in every row, and the product is added to it
+      for (int64_t r = 0; r < m; ++r) std::copy(bias.data, bias.data + n, ci + r * n);
+    }
     const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a.data + i * sa, lda,
-                                        b.data + i * sb, ldb, 0.0f, c.data + i * sc, n);
+                                        b.data + i * sb, ldb, has_bias ? 1.0f : 0.0f, ci, n);
     if (st != dnnl_success) {
       napi_throw_error(env, "ERR_SPLAM_NATIVE_DNNL", ("dnnl_sgemm failed with status " + std::to_string(st)).c_str());
       return nullptr;

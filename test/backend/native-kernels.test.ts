@@ -142,6 +142,13 @@ test('sums over leading and middle axes (keepDims or not) match cpu; other reduc
   ]);
 });
 
+test('a dense layer as fused matMul with a bias (the bias added inside the GEMM): value and gradients for x, w and bias match cpu', { skip }, async () => {
+  const x = input(33, 20);
+  const w = input(20, 17);
+  const bias = input(17);
+  await assertMatchesCpu('dense', valueAndGrads((xt, wt, bt) => tf.fused.matMul({ a: xt as tf.Tensor2D, b: wt as tf.Tensor2D, bias: bt }), [x, w, bias], [33, 17]));
+});
+
 test('fused conv2d with a per-channel bias: value and gradients for x, filter and bias match cpu; relu goes to the fallback', { skip }, async () => {
   const x = input(2, 10, 10, 6);
   const f = input(3, 3, 6, 5);
@@ -245,7 +252,7 @@ test('training through the native kernels keeps the backend data count flat over
 test('the addon refuses a view too short for the shape (RangeError naming it) and a non-Float32Array (TypeError)', { skip }, () => {
   const native = loadNative();
   assert.throws(
-    () => native.gemm(new Float32Array(6), new Float32Array(6), new Float32Array(3), [1, 2, 2, 3, 0, 0, 0, 0, 0]),
+    () => native.gemm(new Float32Array(6), new Float32Array(6), new Float32Array(3), [1, 2, 2, 3, 0, 0, 0, 0, 0], null),
     (e: Error & { code?: string }) => e instanceof RangeError && e.code === 'ERR_SPLAM_NATIVE_SHAPE' && /c has 3 floats, needs 4/.test(e.message),
   );
   assert.throws(

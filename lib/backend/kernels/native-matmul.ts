@@ -6,7 +6,7 @@
  * - b with batch size 1 (weights): a untransposed is folded to one `[batch·m, k]` GEMM; transposed, one GEMM per
  *   entry of a against the same b;
  * - a with batch size 1, or equal batch shapes: one GEMM per batch entry (strides 0 for the shared operand).
- * `_FusedMatMul` additionally adds a bias of shape `[n]` (or a scalar) when its activation is linear.
+ * `_FusedMatMul` additionally adds a bias of shape `[n]` when its activation is linear.
  * Anything else (broadcasting between two batched operands, other biases, activations, non-float32) goes to the
  * `fallback` kernel, the wasm replacement of ./batch-mat-mul.ts, so every case still computes.
  */
@@ -48,8 +48,8 @@ export function planGemm(a: readonly number[], b: readonly number[], transposeA:
   return undefined;
 }
 
-/** Run a planned GEMM into a new heap tensor. */
-function runGemm(native: NativeKernels, backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, plan: GemmPlan): tf.TensorInfo {
+/** Run a planned GEMM into a new heap tensor, starting every output row from `bias` ([n]) when given. */
+function runGemm(native: NativeKernels, backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, plan: GemmPlan, bias?: tf.TensorInfo): tf.TensorInfo {
   const out = backend.makeOutput(plan.outShape, 'float32');
   // Views are taken after the allocation: growing the heap detaches older views.
   native.gemm(
@@ -57,6 +57,7 @@ function runGemm(native: NativeKernels, backend: WasmBackendLike, a: tf.TensorIn
     backend.typedArrayFromHeap(b) as Float32Array,
     backend.typedArrayFromHeap(out) as Float32Array,
     plan.dims,
+    bias ? (backend.typedArrayFromHeap(bias) as Float32Array) : null,
   );
   return out;
 }
@@ -68,13 +69,14 @@ export function makeNativeBatchMatMul(native: NativeKernels, fallback: tf.Kernel
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
     const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planGemm(a.shape, b.shape, transposeA, transposeB) : undefined;
     if (!plan) return fallback(args);
-    return runGemm(native, args.backend as WasmBackendLike, a, b, plan);
+    return runGemm(native, args.backend as WasmBackendLike, a, b, plan, undefined);
   };
 }
 
 /**
- * The native `_FusedMatMul` kernel: GEMM, then a bias of shape `[n]` or `[]` added in place, for the linear
- * activation; `fallback` takes every other case.
+ * The native `_FusedMatMul` kernel: GEMM starting from a bias of shape `[n]` (the dense layers' bias; added inside
+ * the GEMM call, no second pass), for the linear activation; `fallback` takes every other case (other biases and
+ * activations: the wasm replacement, which adds them with the stock kernels).
  */
 export function makeNativeFusedMatMul(native: NativeKernels, fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
@@ -83,20 +85,8 @@ export function makeNativeFusedMatMul(native: NativeKernels, fallback: tf.Kernel
     if (!a || !b || preluActivationWeights || attrs.activation !== 'linear') return fallback(args);
     const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planGemm(a.shape, b.shape, attrs.transposeA, attrs.transposeB) : undefined;
     const n = plan?.outShape[plan.outShape.length - 1];
-    const biasOk = !bias || (bias.dtype === 'float32' && (sizeOf(bias.shape) === 1 ? bias.shape.length <= 1 : sameShape(bias.shape, [n!])));
+    const biasOk = !bias || (bias.dtype === 'float32' && sameShape(bias.shape, [n!]));
     if (!plan || !biasOk) return fallback(args);
-    const backend = args.backend as WasmBackendLike;
-    const out = runGemm(native, backend, a, b, plan);
-    if (bias) {
-      const y = backend.typedArrayFromHeap(out) as Float32Array;
-      const v = backend.typedArrayFromHeap(bias) as Float32Array;
-      if (v.length === 1) {
-        const c = v[0];
-        for (let i = 0; i < y.length; i++) y[i] += c;
-      } else {
-        for (let r = 0; r < y.length; r += n!) for (let j = 0; j < n!; j++) y[r + j] += v[j];
-      }
-    }
-    return out;
+    return runGemm(native, args.backend as WasmBackendLike, a, b, plan, bias);
   };
 }
