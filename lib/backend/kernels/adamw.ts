@@ -8,7 +8,8 @@
  *
  * `SplamAdamW` (Loshchilov & Hutter 2019, decoupled weight decay), per element, in float64 and rounded once:
  *   g ← scale·g;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
- *   p ← p·(1 − lr·λ) − lr·(m / bc₁) / (√(v / bc₂) + ε),   bc_i = 1 − β_iᵗ.
+ *   p ← p·(1 − lr·λ) − (lr / bc₁)·m / (√(v·(1 / bc₂)) + ε),   bc_i = 1 − β_iᵗ
+ * (one division and one square root per element; the native kernel computes the same operations in the same order).
  * Inputs: param, grad, m, v (one shape, float32). Attrs: lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2.
  * Outputs: the new param, m and v.
  *
@@ -65,13 +66,15 @@ export function makeAdamW(_stock?: StockKernels): tf.KernelFunc {
     const decay = 1 - lr * weightDecay;
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
+    const step = lr / bc1;
+    const invBc2 = 1 / bc2;
     for (let i = 0; i < P.length; i++) {
       const g = G[i] * scale;
       const mi = beta1 * M[i] + c1 * g;
       const vi = beta2 * V[i] + c2 * g * g;
       M2[i] = mi;
       V2[i] = vi;
-      P2[i] = P[i] * decay - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      P2[i] = P[i] * decay - (step * mi) / (Math.sqrt(vi * invBc2) + eps);
     }
     return [pOut, mOut, vOut];
   };
