@@ -60,6 +60,9 @@ echo "setup: installing npm packages"
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 
 echo "setup: building the native addon (native/, against Debian's oneDNN)"
+# node-gyp builds against Node's own headers; point it at Debian's (/usr/include/node) if npm has no nodedir set,
+# so that it never tries to download them.
+if [ "$(npm config get nodedir 2>/dev/null)" = "undefined" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run --silent build:native >/dev/null || { echo "setup: the native addon failed to build; rerun: npm run build:native" >&2; exit 1; }
 
 node bin/splam.mjs doctor

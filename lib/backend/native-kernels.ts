@@ -1,15 +1,14 @@
 /**
- * The `native` backend's kernels: tfjs-backend-wasm with the replacement kernels of ./wasm-kernels.ts, and matmul and
- * convolution (forward and both gradients) on oneDNN through the splam-native addon (./native.ts), and GroupNorm
- * (forward and gradient), AdamW and the global gradient norm, sums over leading or middle axes, Sin / Cos and SiLU
- * (vectorised) in the same addon. Everything else (elementwise ops, reductions,
- * resampling) stays on wasm/XNNPACK, and the tensors stay on the wasm heap:
- * the addon reads and writes them in place.
+ * The `native` backend's kernels: tfjs-backend-wasm with the replacement kernels of ./wasm-kernels.ts, plus, through
+ * the splam-native addon (./native.ts): matmul and convolution (forward and both gradients) on oneDNN; GroupNorm
+ * (forward and gradient), AdamW and the global gradient norm, sums over leading or middle axes, and vectorised
+ * Sin / Cos / SiLU. Everything else (other element-wise ops and reductions, resampling, concat) stays on
+ * wasm/XNNPACK. The tensors stay on the wasm heap: the addon reads and writes them in place.
  *
  * Issue 7 measured why: XNNPACK in wasm reaches 25–30 GFLOP/s on one core where a native GEMM reaches ~100 (and ~200
  * on both cores), and matmuls and convolutions were 82–87 % of a U-Net training step (bench/results/engine*.json).
- * oneDNN's convolutions ran 1.6–2× faster than im2col around OpenBLAS SGEMM, which was tried first (scratch
- * measurements in the issue-7 note), and its sgemm matched OpenBLAS, so one library serves both.
+ * oneDNN's convolutions ran 1.5–2× faster than im2col around OpenBLAS SGEMM, which was tried first (README,
+ * "The native backend"), and its sgemm matched OpenBLAS, so one library serves both.
  * Each native kernel keeps the wasm kernel it replaces as its fallback for the cases it does not take
  * (kernels/native-*.ts), and is tested against the cpu backend (test/backend/native-kernels.test.ts).
  *
@@ -25,6 +24,7 @@ import { makeNativeGroupNorm, makeNativeGroupNormGrad } from './kernels/native-g
 import { makeNativeBatchMatMul, makeNativeFusedMatMul } from './kernels/native-matmul.js';
 import { makeNativeSum } from './kernels/native-sum.js';
 import { makeNativeSilu, makeNativeSiluGrad, makeNativeUnary, SILU_GRAD_KERNEL, SILU_KERNEL } from './kernels/native-unary.js';
+import { BackendError } from '../errors.js';
 import type { NativeKernels } from './native.js';
 import { registerWasmKernels } from './wasm-kernels.js';
 
@@ -62,7 +62,7 @@ export function registerNativeKernels(native: NativeKernels): string[] {
   const names = registerWasmKernels();
   for (const [kernelName, make] of Object.entries(NATIVE_KERNELS)) {
     const existing = tf.getKernel(kernelName, 'wasm');
-    if (!existing) throw new Error(`tfjs-backend-wasm has no ${kernelName} kernel to fall back on`);
+    if (!existing) throw new BackendError('native', `tfjs-backend-wasm has no ${kernelName} kernel to fall back on`, 'reinstall @tensorflow/tfjs-backend-wasm 4.22');
     tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ ...existing, kernelFunc: make(native, existing.kernelFunc) });
     if (!names.includes(kernelName)) names.push(kernelName);
