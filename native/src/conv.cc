@@ -64,6 +64,10 @@ ConvPlan& plan_for(const ConvGeometry& g, bool with_bias) {
                 g.pad_top, g.pad_left, with_bias ? 1 : 0, omp_get_max_threads()};
   auto it = cache.find(key);
   if (it != cache.end()) return *it->second;
+  // A training or evaluation run sees a handful of shapes; a caller cycling through many (every batch size, say)
+  // would otherwise grow the cache without bound, so it starts over past kMaxPlans.
+  constexpr size_t kMaxPlans = 256;
+  if (cache.size() >= kMaxPlans) cache.clear();
 
   Context& ctx = context();
   auto p = std::make_unique<ConvPlan>();

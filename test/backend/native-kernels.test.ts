@@ -168,6 +168,13 @@ test('conv2d on 32×32 images with 256 input channels (batch 3) matches cpu, gra
   await assertMatchesCpu('256-channel conv2d', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'), [x, f], [3, 32, 32, 4]));
 });
 
+test('after more distinct conv shapes than the primitive cache holds (260 > 256), conv2d still matches cpu', { skip }, async () => {
+  const f = input(3, 3, 2, 3);
+  for (let n = 1; n <= 260; n++) tf.tidy(() => void tf.conv2d(tf.ones([n, 4, 4, 2]) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same').dataSync());
+  const x = input(5, 6, 6, 2);
+  await assertMatchesCpu('conv after cache reset', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'), [x, f], [5, 6, 6, 3]));
+});
+
 test('a 1×1 conv and a 1×1 stride-2 conv match cpu, gradients included', { skip }, async () => {
   const x = input(2, 7, 7, 12);
   const f = input(1, 1, 12, 9);
