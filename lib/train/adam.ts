@@ -5,7 +5,8 @@
  * exactly in a new process.
  *
  * On backends with the fused kernels (`wasm`, `native`: backend/kernels/adamw.ts) the global norm is one kernel call
- * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. The two agree to
+ * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. `stepAsync` reads
+ * the loss and the norm with `await t.data()`, for tfjs's WebGPU backend, which cannot read synchronously in Node. The two agree to
  * float32 rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -57,45 +58,69 @@ export class Adam {
   /**
    * One step: gradients of `lossFn` with respect to every parameter, clipped, then the AdamW update.
    * A non-finite loss or gradient norm leaves the parameters unchanged (the caller decides to stop).
+   * Reads the loss and the gradient norm synchronously; on backends that cannot (WebGPU in Node) use {@link stepAsync}.
    */
   step(lossFn: () => tf.Scalar): AdamStepResult {
-    const vars = [...this.params.values()];
-    const { value, grads } = tf.variableGrads(lossFn, vars);
+    const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
     try {
-      const loss = value.dataSync()[0];
       const fused = hasFusedAdamW();
-      const gradNorm = fused ? fusedGlobalNorm(grads) : tf.tidy(() => tf.sqrt(tf.addN(Object.values(grads).map((g) => g.square().sum()))).dataSync()[0]);
-      if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
-      const { lr, beta1, beta2, eps, weightDecay, gradClip } = this.config;
-      const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / gradNorm : 1;
-      this.state.step += 1;
-      const bc1 = 1 - beta1 ** this.state.step;
-      const bc2 = 1 - beta2 ** this.state.step;
-      tf.tidy(() => {
-        for (const [name, p] of this.params) {
-          const m = this.state.m.get(name)!;
-          const v = this.state.v.get(name)!;
-          if (fused) {
-            const attrs: AdamWAttrs = { lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2 };
-            const [p2, m2, v2] = tf.engine().runKernel(ADAMW_KERNEL, { param: p, grad: grads[p.name], m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
-            m.assign(m2);
-            v.assign(v2);
-            p.assign(p2);
-            continue;
-          }
-          const g = grads[p.name].mul(scale);
-          m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
-          v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
-          const update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
-          const decayed = weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
-          p.assign(decayed.sub(update.mul(lr)));
-        }
-      });
-      return { loss, gradNorm };
+      const loss = value.dataSync()[0];
+      const gradNorm = fused ? Math.sqrt(readAndDispose(fusedSumSquares(grads))) : readAndDispose(globalNorm(grads));
+      return this.#update(grads, loss, gradNorm, fused);
     } finally {
       value.dispose();
       tf.dispose(Object.values(grads));
     }
+  }
+
+  /**
+   * {@link step} with the loss and the gradient norm read asynchronously (`await t.data()`), for backends without
+   * synchronous reads (tfjs's WebGPU in Node); the same update on every backend.
+   */
+  async stepAsync(lossFn: () => tf.Scalar): Promise<AdamStepResult> {
+    const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
+    try {
+      const fused = hasFusedAdamW();
+      const norm = fused ? fusedSumSquares(grads) : globalNorm(grads);
+      const [lossData, normData] = await Promise.all([value.data(), norm.data()]);
+      norm.dispose();
+      const gradNorm = fused ? Math.sqrt(normData[0]) : normData[0];
+      return this.#update(grads, lossData[0], gradNorm, fused);
+    } finally {
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    }
+  }
+
+  /** The clipped AdamW update from gradients already computed and read; skipped for a non-finite loss or norm. */
+  #update(grads: tf.NamedTensorMap, loss: number, gradNorm: number, fused: boolean): AdamStepResult {
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) return { loss, gradNorm };
+    const { lr, beta1, beta2, eps, weightDecay, gradClip } = this.config;
+    const scale = gradClip > 0 && gradNorm > gradClip ? gradClip / gradNorm : 1;
+    this.state.step += 1;
+    const bc1 = 1 - beta1 ** this.state.step;
+    const bc2 = 1 - beta2 ** this.state.step;
+    tf.tidy(() => {
+      for (const [name, p] of this.params) {
+        const m = this.state.m.get(name)!;
+        const v = this.state.v.get(name)!;
+        if (fused) {
+          const attrs: AdamWAttrs = { lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2 };
+          const [p2, m2, v2] = tf.engine().runKernel(ADAMW_KERNEL, { param: p, grad: grads[p.name], m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+          m.assign(m2);
+          v.assign(v2);
+          p.assign(p2);
+          continue;
+        }
+        const g = grads[p.name].mul(scale);
+        m.assign(m.mul(beta1).add(g.mul(1 - beta1)));
+        v.assign(v.mul(beta2).add(g.square().mul(1 - beta2)));
+        const update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
+        const decayed = weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+        p.assign(decayed.sub(update.mul(lr)));
+      }
+    });
+    return { loss, gradNorm };
   }
 
   dispose(): void {
@@ -109,12 +134,25 @@ export function hasFusedAdamW(): boolean {
   return tf.getKernel(ADAMW_KERNEL, backend) !== undefined && tf.getKernel(SUM_SQUARES_KERNEL, backend) !== undefined;
 }
 
-/** ‖(g₁, g₂, …)‖₂ over every gradient, in one kernel call. */
-function fusedGlobalNorm(grads: tf.NamedTensorMap): number {
+/** Σ‖g_i‖² over every gradient, as one kernel call (a scalar tensor). */
+function fusedSumSquares(grads: tf.NamedTensorMap): tf.Tensor {
   const inputs: tf.NamedTensorMap = {};
   Object.values(grads).forEach((g, i) => (inputs[`x${i}`] = g));
-  const total = tf.engine().runKernel(SUM_SQUARES_KERNEL, inputs, {}) as tf.Tensor;
-  const value = total.dataSync()[0];
-  total.dispose();
-  return Math.sqrt(value);
+  return tf.engine().runKernel(SUM_SQUARES_KERNEL, inputs, {}) as tf.Tensor;
+}
+
+/**
+ * ‖(g₁, g₂, …)‖₂ over every gradient, composed from tfjs ops (a scalar tensor). The per-tensor sums are added one at
+ * a time, not with `tf.addN`: on WebGPU addN binds every input as a storage buffer, and past the device's limit (8 on
+ * Mesa's compatibility adapter, 22 wanted by a small MLP) the pipeline is invalid and the reads return zeros.
+ */
+function globalNorm(grads: tf.NamedTensorMap): tf.Tensor {
+  return tf.tidy(() => tf.sqrt(Object.values(grads).reduce((acc: tf.Tensor, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0))));
+}
+
+/** The first value of a tensor, read synchronously; the tensor is disposed. */
+function readAndDispose(t: tf.Tensor): number {
+  const v = t.dataSync()[0];
+  t.dispose();
+  return v;
 }

@@ -23,13 +23,19 @@ export class NonFiniteLossError extends SplamError {
   }
 }
 
+/** What a step reports: scalar metrics, `loss` among them. */
+export type StepMetrics = Record<string, number> & { loss: number };
+
 export interface LoopOptions {
   /** First step to run (0, or the checkpoint's step when resuming). */
   startStep: number;
   /** Total steps: the loop runs steps startStep … totalSteps − 1. */
   totalSteps: number;
-  /** One optimisation step; returns scalar metrics (must include `loss`). */
-  step: (i: number) => Record<string, number> & { loss: number };
+  /**
+   * One optimisation step; returns scalar metrics (must include `loss`), or a promise of them (a step that reads its
+   * loss with `await t.data()`, as on WebGPU: lib/train/adam.ts `stepAsync`).
+   */
+  step: (i: number) => StepMetrics | Promise<StepMetrics>;
   /** Average the step metrics over this many steps and pass them to `log`. Default 50. */
   logEvery?: number;
   log?: (step: number, metrics: Record<string, number>) => void;
@@ -58,7 +64,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let i = o.startStep;
   let stopped = false;
   for (; i < o.totalSteps; i++) {
-    const m = o.step(i);
+    const m = await o.step(i);
     for (const [k, v] of Object.entries(m)) {
       if (!Number.isFinite(v) && (k === 'loss' || k === 'gradNorm')) throw new NonFiniteLossError(i + 1, k, v, lastCk);
       acc[k] = (acc[k] ?? 0) + v;

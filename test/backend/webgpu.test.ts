@@ -14,11 +14,15 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendInfo } from '../../lib/backend.js';
 import { makeRng } from '../../lib/data/rng.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
+import { Adam } from '../../lib/train/adam.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const CHILD_FLAG = 'SPLAM_WEBGPU_TEST_CHILD';
 /** Relative tolerance: ‖webgpu − cpu‖∞ / ‖cpu‖∞ for every case (float32 with a different summation order). */
 const REL_TOL = 1e-4;
+/** The AdamW losses: five steps let the two backends' rounding grow (Adam divides by √v), so 1e-3 there. */
+const ADAM_CASE = 'adam losses (5 async steps)';
+const ADAM_TOL = 1e-3;
 
 type Results = Record<string, number[]>;
 
@@ -54,6 +58,16 @@ async function computeCases(): Promise<Results> {
   const { value, grads } = tf.variableGrads(() => tf.losses.meanSquaredError(target, net.apply(xs, ts, gammas)) as tf.Scalar, vars);
   await keep('mlp loss', value);
   for (const [name, v] of net.params) await keep(`mlp grad ${name}`, grads[v.name]);
+  value.dispose();
+
+  // Training without a synchronous read: five AdamW steps through stepAsync on the same batch.
+  const adam = new Adam(net.params, { lr: 1e-3, weightDecay: 0.01 });
+  const losses: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    losses.push((await adam.stepAsync(() => tf.losses.meanSquaredError(target, net.apply(xs, ts, gammas)) as tf.Scalar)).loss);
+  }
+  out[ADAM_CASE] = losses;
+  adam.dispose();
   return out;
 }
 
@@ -140,7 +154,7 @@ function registerTests(): void {
     assert.ok(r.info.webgpu.device || r.info.webgpu.description, 'the adapter names itself');
   });
 
-  test(`matmul, conv2d, an MLP forward and its gradient on webgpu match the cpu backend within ${REL_TOL} relative`, async () => {
+  test(`matmul, conv2d, an MLP forward and its gradient on webgpu match the cpu backend within ${REL_TOL} relative (AdamW losses ${ADAM_TOL})`, async () => {
     const r = gpuRun();
     await initBackend('cpu');
     const want = await computeCases();
@@ -149,9 +163,16 @@ function registerTests(): void {
     assert.ok(names.filter((n) => n.startsWith('mlp grad')).length >= 10, 'every MLP parameter has a gradient case');
     for (const name of names) {
       const e = relErr(r.results[name], want[name]);
-      assert.ok(e <= REL_TOL, `${name}: relative error ${e.toExponential(2)} > ${REL_TOL}`);
+      const tol = name === ADAM_CASE ? ADAM_TOL : REL_TOL;
+      assert.ok(e <= tol, `${name}: relative error ${e.toExponential(2)} > ${tol}`);
       assert.ok(want[name].some((v) => v !== 0), `${name}: the cpu reference is not all zeros`);
     }
+  });
+
+  test('AdamW trains on webgpu through stepAsync (no synchronous read): the loss falls over five steps', () => {
+    const losses = gpuRun().results[ADAM_CASE];
+    assert.equal(losses.length, 5);
+    for (let i = 1; i < 5; i++) assert.ok(losses[i] < losses[i - 1], `step ${i + 1}: ${losses[i]} ≥ ${losses[i - 1]}`);
   });
 
   test('an unknown SPLAM_WEBGPU_BACKEND is rejected with the allowed Dawn backends', () => {
@@ -189,7 +210,7 @@ function registerTests(): void {
     assert.match(f.message, /npm install webgpu @tensorflow\/tfjs-backend-webgpu/);
   });
 
-  test('webgpu is never chosen automatically: without SPLAM_BACKEND the choice stays in node-gpu, node, wasm, cpu', () => {
+  test('webgpu is never chosen automatically: without SPLAM_BACKEND the choice stays in node-gpu, node, native, wasm, cpu', () => {
     const r = runChild({ SPLAM_BACKEND: undefined });
     assert.equal(r.ok, true);
     assert.notEqual((r as ChildOk).info.name, 'webgpu');
