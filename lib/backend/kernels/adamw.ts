@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import type { StockKernels, TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { heapF32, sameShape, type StockKernels, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
 export const ADAMW_KERNEL = 'SplamAdamW';
 export const SUM_SQUARES_KERNEL = 'SplamSumSquares';
@@ -37,32 +37,38 @@ export interface AdamWAttrs {
   bc2: number;
 }
 
-const f32 = (b: WasmBackendLike, t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+/**
+ * The AdamW kernel's checks, shared with the native kernel (native-adamw.ts): grad, m and v have the parameter's
+ * shape, and all four are float32.
+ * @throws ShapeError / ArgumentError naming the input at fault.
+ */
+export function checkAdamW(param: tf.TensorInfo, grad: tf.TensorInfo, m: tf.TensorInfo, v: tf.TensorInfo): void {
+  for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
+    if (!sameShape(t.shape, param.shape)) throw new ShapeError(ADAMW_KERNEL, name, `[${param.shape.join(', ')}] (the parameter's shape)`, t.shape);
+  }
+  for (const [name, t] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) {
+    if (t.dtype !== 'float32') throw new ArgumentError(ADAMW_KERNEL, name, t.dtype, 'float32');
+  }
+}
 
 /** The `SplamAdamW` kernel. */
 export function makeAdamW(_stock?: StockKernels): tf.KernelFunc {
   return ({ inputs, backend: be, attrs }) => {
     const { param, grad, m, v } = inputs as TensorInputs<'param' | 'grad' | 'm' | 'v'>;
-    for (const [name, t] of [['grad', grad], ['m', m], ['v', v]] as const) {
-      if (!sameShape(t.shape, param.shape)) throw new ShapeError(ADAMW_KERNEL, name, `[${param.shape.join(', ')}] (the parameter's shape)`, t.shape);
-    }
-    for (const [name, t] of [['param', param], ['grad', grad], ['m', m], ['v', v]] as const) {
-      if (t.dtype !== 'float32') throw new ArgumentError(ADAMW_KERNEL, name, t.dtype, 'float32');
-    }
+    checkAdamW(param, grad, m, v);
     const { lr, beta1, beta2, eps, weightDecay, scale, bc1, bc2 } = attrs as unknown as AdamWAttrs;
     const backend = be as WasmBackendLike;
     const pOut = backend.makeOutput(param.shape, 'float32');
     const mOut = backend.makeOutput(param.shape, 'float32');
     const vOut = backend.makeOutput(param.shape, 'float32');
     // Views only after every allocation (growing the heap detaches older views).
-    const P = f32(backend, param);
-    const G = f32(backend, grad);
-    const M = f32(backend, m);
-    const V = f32(backend, v);
-    const P2 = f32(backend, pOut);
-    const M2 = f32(backend, mOut);
-    const V2 = f32(backend, vOut);
+    const P = heapF32(backend, param);
+    const G = heapF32(backend, grad);
+    const M = heapF32(backend, m);
+    const V = heapF32(backend, v);
+    const P2 = heapF32(backend, pOut);
+    const M2 = heapF32(backend, mOut);
+    const V2 = heapF32(backend, vOut);
     const decay = 1 - lr * weightDecay;
     const c1 = 1 - beta1;
     const c2 = 1 - beta2;
@@ -91,12 +97,12 @@ export function makeSumSquares(_stock?: StockKernels): tf.KernelFunc {
     let total = 0;
     for (const x of xs) {
       if (x.dtype !== 'float32') throw new ArgumentError(SUM_SQUARES_KERNEL, 'x', x.dtype, 'float32');
-      const X = f32(backend, x);
+      const X = heapF32(backend, x);
       let s = 0;
       for (let i = 0; i < X.length; i++) s += X[i] * X[i];
       total += s;
     }
-    f32(backend, out)[0] = total;
+    heapF32(backend, out)[0] = total;
     return out;
   };
 }

@@ -19,15 +19,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../../errors.js';
-import { withScope, type StockKernels, type TensorInputs, type WasmBackendLike, type WasmScope } from './wasm-ops.js';
+import { sameShape, sizeOf, withScope, type StockKernels, type TensorInputs, type WasmBackendLike, type WasmScope } from './wasm-ops.js';
 
 /**
  * Smallest per-entry product m·k·n for which a batched matmul is split into one GEMM per entry. Below it the fixed
  * cost per call (operator creation and weight packing) outweighs the GEMM, and the stock loop is kept.
  */
 export const PER_ENTRY_GEMM_MIN_MACS = 16 * 32 * 32;
-
-const sizeOf = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
 
 /** x `[...batch, r, c]` → `[...batch, c, r]`, as a rank-3 transpose (stock wasm is slow above rank 4). */
 function transposeLastTwo(s: WasmScope, x: tf.TensorInfo): tf.TensorInfo {
@@ -36,8 +34,6 @@ function transposeLastTwo(s: WasmScope, x: tf.TensorInfo): tf.TensorInfo {
   const t = s.transpose(s.reshape(x, [sizeOf(outer), r, c]), [0, 2, 1]);
   return s.reshape(t, [...outer, c, r]);
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Copy entry `i` of a `[batch, rows, cols]` heap tensor into a new `[1, rows, cols]` one. */
 function copyEntry(s: WasmScope, x: tf.TensorInfo, i: number, rows: number, cols: number): tf.TensorInfo {

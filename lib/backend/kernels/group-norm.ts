@@ -24,7 +24,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import type { StockKernels, TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { heapF32, sameShape, type StockKernels, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
 /** Kernel names (splam-lab's own; tfjs has no GroupNorm op). */
 export const GROUP_NORM_KERNEL = 'SplamGroupNorm';
@@ -44,8 +44,8 @@ export interface Geometry {
   cg: number;
 }
 
-/** Check the shapes and read the layout; shared with the native kernels (native-group-norm.ts). */
-export function geometry(fn: string, x: tf.TensorInfo, gamma: tf.TensorInfo, groups: number): Geometry {
+/** Check x, γ and groups and read the layout. */
+function geometry(fn: string, x: tf.TensorInfo, gamma: tf.TensorInfo, groups: number): Geometry {
   if (x.shape.length < 2) throw new ShapeError(fn, 'x', '[B, …, C] (rank ≥ 2)', x.shape);
   const C = x.shape[x.shape.length - 1];
   const B = x.shape[0];
@@ -55,26 +55,47 @@ export function geometry(fn: string, x: tf.TensorInfo, gamma: tf.TensorInfo, gro
   return { B, S: B * C === 0 ? 0 : size / (B * C), C, G: groups, cg: C / groups };
 }
 
-const f32 = (b: WasmBackendLike, t: tf.TensorInfo) => b.typedArrayFromHeap(t) as Float32Array;
+/**
+ * The forward kernel's checks (x, γ, β, groups), shared with the native kernel (native-group-norm.ts).
+ * @throws ShapeError / ArgumentError naming the input at fault.
+ */
+export function checkGroupNorm(x: tf.TensorInfo, gamma: tf.TensorInfo, beta: tf.TensorInfo, groups: number): Geometry {
+  const g = geometry(GROUP_NORM_KERNEL, x, gamma, groups);
+  if (beta.shape.length !== 1 || beta.shape[0] !== g.C) throw new ShapeError(GROUP_NORM_KERNEL, 'beta', `[${g.C}]`, beta.shape);
+  return g;
+}
+
+/**
+ * The gradient kernel's checks (dy against x, the statistics against [B, G]), shared with the native kernel.
+ * @throws ShapeError / ArgumentError naming the input at fault.
+ */
+export function checkGroupNormGrad(dy: tf.TensorInfo, x: tf.TensorInfo, gamma: tf.TensorInfo, mean: tf.TensorInfo, rstd: tf.TensorInfo, groups: number): Geometry {
+  const g = geometry(GROUP_NORM_GRAD_KERNEL, x, gamma, groups);
+  if (!sameShape(dy.shape, x.shape)) throw new ShapeError(GROUP_NORM_GRAD_KERNEL, 'dy', `[${x.shape.join(', ')}] (x's shape)`, dy.shape);
+  for (const [name, t] of [['mean', mean], ['rstd', rstd]] as const) {
+    if (!sameShape(t.shape, [g.B, g.G])) throw new ShapeError(GROUP_NORM_GRAD_KERNEL, name, `[${g.B}, ${g.G}]`, t.shape);
+  }
+  return g;
+}
+
 
 /** The `SplamGroupNorm` kernel. Inputs: x `[B, …, C]`, gamma `[C]`, beta `[C]`. Attrs: groups, epsilon. Outputs: y, mean `[B, G]`, rstd `[B, G]`. */
 export function makeGroupNorm(_stock?: StockKernels): tf.KernelFunc {
   return ({ inputs, backend: be, attrs }) => {
     const { x, gamma, beta } = inputs as TensorInputs<'x' | 'gamma' | 'beta'>;
     const { groups, epsilon } = attrs as unknown as GroupNormAttrs;
-    const g = geometry(GROUP_NORM_KERNEL, x, gamma, groups);
-    if (beta.shape.length !== 1 || beta.shape[0] !== g.C) throw new ShapeError(GROUP_NORM_KERNEL, 'beta', `[${g.C}]`, beta.shape);
+    const g = checkGroupNorm(x, gamma, beta, groups);
     const backend = be as WasmBackendLike;
     const y = backend.makeOutput(x.shape, 'float32');
     const meanOut = backend.makeOutput([g.B, g.G], 'float32');
     const rstdOut = backend.makeOutput([g.B, g.G], 'float32');
     // Views only after every allocation (growing the heap detaches older views).
-    const X = f32(backend, x);
-    const Y = f32(backend, y);
-    const M = f32(backend, meanOut);
-    const R = f32(backend, rstdOut);
-    const gam = f32(backend, gamma);
-    const bet = f32(backend, beta);
+    const X = heapF32(backend, x);
+    const Y = heapF32(backend, y);
+    const M = heapF32(backend, meanOut);
+    const R = heapF32(backend, rstdOut);
+    const gam = heapF32(backend, gamma);
+    const bet = heapF32(backend, beta);
     const { B, S, C, G, cg } = g;
     const n = S * cg;
     const sum = new Float64Array(C);
@@ -129,23 +150,17 @@ export function makeGroupNormGrad(_stock?: StockKernels): tf.KernelFunc {
   return ({ inputs, backend: be, attrs }) => {
     const { dy, x, gamma, mean, rstd } = inputs as TensorInputs<'dy' | 'x' | 'gamma' | 'mean' | 'rstd'>;
     const { groups } = attrs as unknown as Pick<GroupNormAttrs, 'groups'>;
-    const g = geometry(GROUP_NORM_GRAD_KERNEL, x, gamma, groups);
-    if (dy.shape.length !== x.shape.length || dy.shape.some((v, i) => v !== x.shape[i])) {
-      throw new ShapeError(GROUP_NORM_GRAD_KERNEL, 'dy', `[${x.shape.join(', ')}] (x's shape)`, dy.shape);
-    }
-    for (const [name, t] of [['mean', mean], ['rstd', rstd]] as const) {
-      if (t.shape.length !== 2 || t.shape[0] !== g.B || t.shape[1] !== g.G) throw new ShapeError(GROUP_NORM_GRAD_KERNEL, name, `[${g.B}, ${g.G}]`, t.shape);
-    }
+    const g = checkGroupNormGrad(dy, x, gamma, mean, rstd, groups);
     const backend = be as WasmBackendLike;
     const dxOut = backend.makeOutput(x.shape, 'float32');
     const dgOut = backend.makeOutput([g.C], 'float32');
     const dbOut = backend.makeOutput([g.C], 'float32');
-    const DY = f32(backend, dy);
-    const X = f32(backend, x);
-    const gam = f32(backend, gamma);
-    const M = f32(backend, mean);
-    const R = f32(backend, rstd);
-    const DX = f32(backend, dxOut);
+    const DY = heapF32(backend, dy);
+    const X = heapF32(backend, x);
+    const gam = heapF32(backend, gamma);
+    const M = heapF32(backend, mean);
+    const R = heapF32(backend, rstd);
+    const DX = heapF32(backend, dxOut);
     const { B, S, C, G, cg } = g;
     const n = S * cg;
     const dgamma = new Float64Array(C);
@@ -197,8 +212,8 @@ export function makeGroupNormGrad(_stock?: StockKernels): tf.KernelFunc {
         for (let c = 0; c < C; c++) DX[o + c] = DY[o + c] * P[c] + X[o + c] * Q[c] + K[c];
       }
     }
-    f32(backend, dgOut).set(dgamma);
-    f32(backend, dbOut).set(dbeta);
+    heapF32(backend, dgOut).set(dgamma);
+    heapF32(backend, dbOut).set(dbeta);
     return [dxOut, dgOut, dbOut];
   };
 }

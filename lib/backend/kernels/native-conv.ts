@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ConvGeometryArray, NativeKernels } from '../native.js';
 import { checkDy } from './transposed-correlation.js';
-import type { TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { allFloat32, heapF32, sameShape, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
 type Shape4 = [number, number, number, number];
 
@@ -27,20 +27,24 @@ export function geometryOf(info: tf.backend_util.Conv2DInfo): ConvGeometryArray 
 }
 
 const isNhwc = (dataFormat: string) => tf.backend_util.convertConv2DDataFormat(dataFormat as 'NHWC' | 'NCHW') === 'channelsLast';
-const f32 = (...ts: (tf.TensorInfo | undefined)[]) => ts.every((t) => !t || t.dtype === 'float32');
-const heap = (backend: WasmBackendLike, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
 
-function forwardInfo(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    filter.shape as Shape4,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast',
-  );
+/** tfjs's geometry of an NHWC convolution of input `inShape` by filter `filterShape` (HWIO). */
+function nhwcInfo(
+  inShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: { strides: number | [number, number]; pad: tf.Conv2DAttrs['pad']; dimRoundingMode?: 'floor' | 'round' | 'ceil' },
+  dilations: number | [number, number] = 1,
+): tf.backend_util.Conv2DInfo {
+  return tf.backend_util.computeConv2DInfo(inShape as Shape4, filterShape as Shape4, attrs.strides, dilations, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+}
+
+/** y = conv2d(x, filter) (+ bias) natively, into a new heap tensor. */
+function forward(native: NativeKernels, args: Parameters<tf.KernelFunc>[0], x: tf.TensorInfo, filter: tf.TensorInfo, bias: tf.TensorInfo | undefined, attrs: tf.Conv2DAttrs): tf.TensorInfo {
+  const info = nhwcInfo(x.shape, filter.shape, attrs, attrs.dilations);
+  const backend = args.backend as WasmBackendLike;
+  const y = backend.makeOutput(info.outShape, 'float32');
+  native.conv2d(heapF32(backend, x), heapF32(backend, filter), bias ? heapF32(backend, bias) : null, heapF32(backend, y), geometryOf(info));
+  return y;
 }
 
 /** The native `Conv2D` kernel. */
@@ -48,12 +52,8 @@ export function makeNativeConv2D(native: NativeKernels, fallback: tf.KernelFunc)
   return (args) => {
     const { x, filter } = args.inputs as TensorInputs<'x' | 'filter'>;
     const attrs = args.attrs as unknown as tf.Conv2DAttrs;
-    if (!isNhwc(attrs.dataFormat) || !f32(x, filter) || x.shape.length !== 4) return fallback(args);
-    const info = forwardInfo(x, filter, attrs);
-    const backend = args.backend as WasmBackendLike;
-    const y = backend.makeOutput(info.outShape, 'float32');
-    native.conv2d(heap(backend, x), heap(backend, filter), null, heap(backend, y), geometryOf(info));
-    return y;
+    if (!isNhwc(attrs.dataFormat) || !allFloat32(x, filter) || x.shape.length !== 4) return fallback(args);
+    return forward(native, args, x, filter, undefined, attrs);
   };
 }
 
@@ -63,14 +63,9 @@ export function makeNativeFusedConv2D(native: NativeKernels, fallback: tf.Kernel
     const { x, filter, bias, preluActivationWeights } = args.inputs as Partial<TensorInputs<'x' | 'filter' | 'bias' | 'preluActivationWeights'>>;
     const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
     if (!x || !filter || preluActivationWeights || attrs.activation !== 'linear') return fallback(args);
-    if (!isNhwc(attrs.dataFormat) || !f32(x, filter, bias) || x.shape.length !== 4) return fallback(args);
-    const co = filter.shape[3];
-    if (bias && !(bias.shape.length === 1 && bias.shape[0] === co)) return fallback(args);
-    const info = forwardInfo(x, filter, attrs);
-    const backend = args.backend as WasmBackendLike;
-    const y = backend.makeOutput(info.outShape, 'float32');
-    native.conv2d(heap(backend, x), heap(backend, filter), bias ? heap(backend, bias) : null, heap(backend, y), geometryOf(info));
-    return y;
+    if (!isNhwc(attrs.dataFormat) || !allFloat32(x, filter, bias) || x.shape.length !== 4) return fallback(args);
+    if (bias && !sameShape(bias.shape, [filter.shape[3]])) return fallback(args);
+    return forward(native, args, x, filter, bias, attrs);
   };
 }
 
@@ -79,21 +74,12 @@ export function makeNativeConv2DBackpropInput(native: NativeKernels, fallback: t
   return (args) => {
     const { dy, filter } = args.inputs as TensorInputs<'dy' | 'filter'>;
     const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
-    if (!isNhwc(attrs.dataFormat) || !f32(dy, filter)) return fallback(args);
-    const info = tf.backend_util.computeConv2DInfo(
-      attrs.inputShape as Shape4,
-      filter.shape as Shape4,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    if (!isNhwc(attrs.dataFormat) || !allFloat32(dy, filter)) return fallback(args);
+    const info = nhwcInfo(attrs.inputShape, filter.shape, attrs);
     checkDy('Conv2DBackpropInput', dy, info.outShape);
     const backend = args.backend as WasmBackendLike;
     const dx = backend.makeOutput(info.inShape, 'float32');
-    native.conv2dBackpropInput(heap(backend, dy), heap(backend, filter), heap(backend, dx), geometryOf(info));
+    native.conv2dBackpropInput(heapF32(backend, dy), heapF32(backend, filter), heapF32(backend, dx), geometryOf(info));
     return dx;
   };
 }
@@ -103,21 +89,12 @@ export function makeNativeConv2DBackpropFilter(native: NativeKernels, fallback: 
   return (args) => {
     const { x, dy } = args.inputs as TensorInputs<'x' | 'dy'>;
     const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
-    if (!isNhwc(attrs.dataFormat) || !f32(x, dy)) return fallback(args);
-    const info = tf.backend_util.computeConv2DInfo(
-      x.shape as Shape4,
-      attrs.filterShape,
-      attrs.strides,
-      1,
-      attrs.pad,
-      attrs.dimRoundingMode,
-      false,
-      'channelsLast',
-    );
+    if (!isNhwc(attrs.dataFormat) || !allFloat32(x, dy)) return fallback(args);
+    const info = nhwcInfo(x.shape, attrs.filterShape, attrs);
     checkDy('Conv2DBackpropFilter', dy, info.outShape);
     const backend = args.backend as WasmBackendLike;
     const dw = backend.makeOutput(attrs.filterShape, 'float32');
-    native.conv2dBackpropFilter(heap(backend, x), heap(backend, dy), heap(backend, dw), geometryOf(info));
+    native.conv2dBackpropFilter(heapF32(backend, x), heapF32(backend, dy), heapF32(backend, dw), geometryOf(info));
     return dw;
   };
 }

@@ -12,10 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from '../native.js';
-import type { TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { allFloat32, heapF32, sameShape, sizeOf, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
-const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** The GEMM plan for one matmul, or undefined when it broadcasts between two batched operands. */
 interface GemmPlan {
@@ -52,13 +50,7 @@ export function planGemm(a: readonly number[], b: readonly number[], transposeA:
 function runGemm(native: NativeKernels, backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, plan: GemmPlan, bias?: tf.TensorInfo): tf.TensorInfo {
   const out = backend.makeOutput(plan.outShape, 'float32');
   // Views are taken after the allocation: growing the heap detaches older views.
-  native.gemm(
-    backend.typedArrayFromHeap(a) as Float32Array,
-    backend.typedArrayFromHeap(b) as Float32Array,
-    backend.typedArrayFromHeap(out) as Float32Array,
-    plan.dims,
-    bias ? (backend.typedArrayFromHeap(bias) as Float32Array) : null,
-  );
+  native.gemm(heapF32(backend, a), heapF32(backend, b), heapF32(backend, out), plan.dims, bias ? heapF32(backend, bias) : null);
   return out;
 }
 
@@ -67,7 +59,7 @@ export function makeNativeBatchMatMul(native: NativeKernels, fallback: tf.Kernel
   return (args) => {
     const { a, b } = args.inputs as TensorInputs<'a' | 'b'>;
     const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
-    const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planGemm(a.shape, b.shape, transposeA, transposeB) : undefined;
+    const plan = allFloat32(a, b) ? planGemm(a.shape, b.shape, transposeA, transposeB) : undefined;
     if (!plan) return fallback(args);
     return runGemm(native, args.backend as WasmBackendLike, a, b, plan, undefined);
   };
@@ -83,9 +75,9 @@ export function makeNativeFusedMatMul(native: NativeKernels, fallback: tf.Kernel
     const attrs = args.attrs as unknown as tf._FusedMatMulAttrs;
     const { a, b, bias, preluActivationWeights } = args.inputs as Partial<TensorInputs<'a' | 'b' | 'bias' | 'preluActivationWeights'>>;
     if (!a || !b || preluActivationWeights || attrs.activation !== 'linear') return fallback(args);
-    const plan = a.dtype === 'float32' && b.dtype === 'float32' ? planGemm(a.shape, b.shape, attrs.transposeA, attrs.transposeB) : undefined;
+    const plan = allFloat32(a, b) ? planGemm(a.shape, b.shape, attrs.transposeA, attrs.transposeB) : undefined;
     const n = plan?.outShape[plan.outShape.length - 1];
-    const biasOk = !bias || (bias.dtype === 'float32' && sameShape(bias.shape, [n!]));
+    const biasOk = !bias || (allFloat32(bias) && sameShape(bias.shape, [n!]));
     if (!plan || !biasOk) return fallback(args);
     return runGemm(native, args.backend as WasmBackendLike, a, b, plan, bias);
   };

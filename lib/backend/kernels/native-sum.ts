@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from '../native.js';
-import type { TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { heapF32, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
 /**
  * The view [outer, mid, inner] of `shape` when `axes` are exactly the contiguous run i … j (not reaching the last
@@ -36,7 +36,7 @@ export function makeNativeSum(native: NativeKernels, fallback: tf.KernelFunc): t
     const outShape = keepDims ? x.shape.map((d, i) => (reduced.has(i) ? 1 : d)) : x.shape.filter((_, i) => !reduced.has(i));
     const backend = args.backend as WasmBackendLike;
     const y = backend.makeOutput(outShape, 'float32');
-    native.sumMid(backend.typedArrayFromHeap(x) as Float32Array, backend.typedArrayFromHeap(y) as Float32Array, view);
+    native.sumMid(heapF32(backend, x), heapF32(backend, y), view);
     return y;
   };
 }

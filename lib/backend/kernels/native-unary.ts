@@ -11,12 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeKernels } from '../native.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import type { TensorInputs, WasmBackendLike } from './wasm-ops.js';
+import { heapF32 as heap, type TensorInputs, type WasmBackendLike } from './wasm-ops.js';
 
 export const SILU_KERNEL = 'SplamSilu';
 export const SILU_GRAD_KERNEL = 'SplamSiluGrad';
-
-const heap = (backend: WasmBackendLike, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
 
 function checkFloat(kernel: string, name: string, t: tf.TensorInfo): void {
   if (t.dtype !== 'float32') throw new ArgumentError(kernel, name, t.dtype, 'float32');

@@ -76,6 +76,22 @@ export function captureStockKernels(): StockKernels {
   return found as StockKernels;
 }
 
+/** A float32 tensor's heap memory as a view; valid until the next allocation (the heap may grow and move). */
+export function heapF32(backend: WasmBackendLike, t: tf.TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** Whether every tensor given is float32 (absent optional inputs count as float32). */
+export function allFloat32(...ts: (tf.TensorInfo | undefined)[]): boolean {
+  return ts.every((t) => !t || t.dtype === 'float32');
+}
+
+/** Number of elements of a shape. */
+export const sizeOf = (shape: readonly number[]) => shape.reduce((p, v) => p * v, 1);
+
+/** Whether two shapes are equal. */
+export const sameShape = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
 /** A kernel's named tensor inputs, all present (tfjs ops guarantee it for the kernels here). */
 export type TensorInputs<K extends string> = Record<K, tf.TensorInfo>;
 
