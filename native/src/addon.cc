@@ -199,8 +199,8 @@ napi_value Conv2D(napi_env env, napi_callback_info info) {
       (has_bias && !get_floats(env, argv[2], "bias", &bias)) || !get_floats(env, argv[3], "y", &y) ||
       !geometry(env, argv[4], &g))
     return nullptr;
-  if (!need(env, x, "x", g.n * g.h * g.w * g.ci) || !need(env, f, "filter", g.patch() * g.co) ||
-      (has_bias && !need(env, bias, "bias", g.co)) || !need(env, y, "y", g.n * g.pixels() * g.co))
+  if (!need(env, x, "x", g.input_size()) || !need(env, f, "filter", g.filter_size()) ||
+      (has_bias && !need(env, bias, "bias", g.co)) || !need(env, y, "y", g.output_size()))
     return nullptr;
   if (empty_output(g, y.data, has_bias ? bias.data : nullptr)) return nullptr;
   guarded(env, [&] { splam::conv2d_forward(g, x.data, f.data, has_bias ? bias.data : nullptr, y.data); });
@@ -215,12 +215,12 @@ napi_value Conv2DBackpropInput(napi_env env, napi_callback_info info) {
   if (!get_floats(env, argv[0], "dy", &dy) || !get_floats(env, argv[1], "filter", &f) ||
       !get_floats(env, argv[2], "dx", &dx) || !geometry(env, argv[3], &g))
     return nullptr;
-  if (!need(env, dy, "dy", g.n * g.pixels() * g.co) || !need(env, f, "filter", g.patch() * g.co) ||
-      !need(env, dx, "dx", g.n * g.h * g.w * g.ci))
+  if (!need(env, dy, "dy", g.output_size()) || !need(env, f, "filter", g.filter_size()) ||
+      !need(env, dx, "dx", g.input_size()))
     return nullptr;
-  if (g.n * g.h * g.w * g.ci == 0) return nullptr;
-  if (g.oh * g.ow * g.co == 0) {
-    std::fill(dx.data, dx.data + g.n * g.h * g.w * g.ci, 0.0f);
+  if (g.input_size() == 0) return nullptr;
+  if (g.output_size() == 0) {  // (n > 0 here)
+    std::fill(dx.data, dx.data + g.input_size(), 0.0f);
     return nullptr;
   }
   guarded(env, [&] { splam::conv2d_backprop_input(g, dy.data, f.data, dx.data); });
@@ -235,12 +235,12 @@ napi_value Conv2DBackpropFilter(napi_env env, napi_callback_info info) {
   if (!get_floats(env, argv[0], "x", &x) || !get_floats(env, argv[1], "dy", &dy) ||
       !get_floats(env, argv[2], "dFilter", &df) || !geometry(env, argv[3], &g))
     return nullptr;
-  if (!need(env, x, "x", g.n * g.h * g.w * g.ci) || !need(env, dy, "dy", g.n * g.pixels() * g.co) ||
-      !need(env, df, "dFilter", g.patch() * g.co))
+  if (!need(env, x, "x", g.input_size()) || !need(env, dy, "dy", g.output_size()) ||
+      !need(env, df, "dFilter", g.filter_size()))
     return nullptr;
-  if (g.kh * g.kw * g.ci * g.co == 0) return nullptr;
-  if (g.n * g.oh * g.ow == 0) {
-    std::fill(df.data, df.data + g.kh * g.kw * g.ci * g.co, 0.0f);
+  if (g.filter_size() == 0) return nullptr;
+  if (g.output_size() == 0) {  // (co > 0 here)
+    std::fill(df.data, df.data + g.filter_size(), 0.0f);
     return nullptr;
   }
   guarded(env, [&] { splam::conv2d_backprop_filter(g, x.data, dy.data, df.data); });

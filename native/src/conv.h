@@ -14,8 +14,9 @@ struct ConvGeometry {
   int64_t stride_h, stride_w;
   int64_t dilation_h, dilation_w;
   int64_t pad_top, pad_left;
-  int64_t patch() const { return kh * kw * ci; }  // filter rows: [kh·kw·ci, co]
-  int64_t pixels() const { return oh * ow; }      // output pixels per image
+  int64_t input_size() const { return n * h * w * ci; }     // floats in x (and dx)
+  int64_t output_size() const { return n * oh * ow * co; }  // floats in y (and dy)
+  int64_t filter_size() const { return kh * kw * ci * co; } // floats in the filter (and its gradient)
 };
 
 // y = conv2d(x, f) (+ bias[co] when bias is not null).
