@@ -48,7 +48,7 @@ export function inputs(firstSeed: number): (shape: number[], offset?: number) =>
 export const make = (x: Input) => tf.tensor(x.data, x.shape);
 
 /** ‖a − b‖_∞ / ‖b‖_∞. */
-export function relErr(a: Float32Array, b: Float32Array): number {
+export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   assert.equal(a.length, b.length, 'compared arrays differ in length');
   let diff = 0;
   let scale = 0;

@@ -7,6 +7,7 @@ import { countParams, disposeParams, flatten } from '../../lib/nn/params.js';
 import { makeUnet, type UnetConfig } from '../../lib/nn/unet.js';
 import { Adam } from '../../lib/train/adam.js';
 import { assertArgumentError, maxAbsDiff, setup } from '../helpers.js';
+import { relErr } from '../backend/cpu-oracle.js';
 
 const backend = await setup();
 
@@ -21,17 +22,6 @@ const PIXEL: Partial<UnetConfig> & Pick<UnetConfig, 'height' | 'width' | 'channe
 function batch(shape: number[], seed: number) {
   const rng = makeRng(seed);
   return tf.tensor(rng.normalArray(shape.reduce((a, b) => a * b, 1)), shape);
-}
-
-/** ‖a − b‖_∞ / ‖b‖_∞. */
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let s = 0;
-  for (let i = 0; i < a.length; i++) {
-    d = Math.max(d, Math.abs(a[i] - b[i]));
-    s = Math.max(s, Math.abs(b[i]));
-  }
-  return d / Math.max(s, 1e-30);
 }
 
 /**
