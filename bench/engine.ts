@@ -227,7 +227,8 @@ interface KernelShare {
   share: number;
 }
 
-function measureOurs(spec: NetSpec) {
+/** A built network with a fixed batch (x, ε, t, γ, labels), its AdamW, one training step, and their disposal. */
+function trainingSetup(spec: NetSpec) {
   const net = build(spec);
   const B = spec.batch;
   const x = tf.randomNormal(net.shape, 0, 1, 'float32', 1);
@@ -237,7 +238,21 @@ function measureOurs(spec: NetSpec) {
   const labels = Array.from({ length: B }, (_, i) => (i % (net.numClasses + 1)) - 1);
   const opt = new Adam(net.params, ADAM);
   const lossFn = () => tf.tidy(() => tf.mean(tf.square(tf.sub(net.apply(x, t, gamma, labels), eps))) as tf.Scalar);
-  const trainStep = () => void opt.step(lossFn);
+  return {
+    net,
+    x,
+    labels,
+    trainStep: () => void opt.step(lossFn),
+    dispose: () => {
+      opt.dispose();
+      disposeParams(net.params);
+      tf.dispose([x, eps, t, gamma]);
+    },
+  };
+}
+
+function measureOurs(spec: NetSpec) {
+  const { net, x, labels, trainStep, dispose } = trainingSetup(spec);
   const rng = makeRng(3);
   const sample = () => {
     const xT = tf.tensor(rng.normalArray(x.size), net.shape);
@@ -256,11 +271,7 @@ function measureOurs(spec: NetSpec) {
     sample: sampling,
     leakedTensors: leaked,
     profile: () => profileStep(trainStep),
-    dispose: () => {
-      opt.dispose();
-      disposeParams(net.params);
-      tf.dispose([x, eps, t, gamma]);
-    },
+    dispose,
   };
 }
 
@@ -297,15 +308,7 @@ function useKernels(variant: 'stock' | 'issue7'): void {
 
 /** Training-step ms with stock kernels and with the issue-7 kernels, alternating step by step. */
 function abTrainStep(spec: NetSpec, pairs: number) {
-  const net = build(spec);
-  const B = spec.batch;
-  const x = tf.randomNormal(net.shape, 0, 1, 'float32', 1);
-  const eps = tf.randomNormal(net.shape, 0, 1, 'float32', 2);
-  const t = tf.tensor1d(Array.from({ length: B }, (_, i) => (i * 997) % 1000));
-  const gamma = tf.tensor1d(Array.from({ length: B }, (_, i) => (i + 0.5) / B));
-  const labels = Array.from({ length: B }, (_, i) => (i % (net.numClasses + 1)) - 1);
-  const opt = new Adam(net.params, ADAM);
-  const step = () => void opt.step(() => tf.tidy(() => tf.mean(tf.square(tf.sub(net.apply(x, t, gamma, labels), eps))) as tf.Scalar));
+  const { trainStep: step, dispose } = trainingSetup(spec);
   const times = { stock: [] as number[], issue7: [] as number[] };
   try {
     for (let i = 0; i <= pairs; i++) {
@@ -318,9 +321,7 @@ function abTrainStep(spec: NetSpec, pairs: number) {
     }
   } finally {
     useKernels('issue7');
-    opt.dispose();
-    disposeParams(net.params);
-    tf.dispose([x, eps, t, gamma]);
+    dispose();
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const stock = median(times.stock);
