@@ -183,6 +183,15 @@ export function initBackend(forced?: BackendName, opts: BackendOptions = {}): Pr
   return chosen;
 }
 
+/**
+ * Whether the active tfjs backend has every one of these kernels registered (how ops choose a fused kernel, such
+ * as GroupNorm's, SiLU's or AdamW's, over its composition from tfjs ops).
+ */
+export function activeBackendHas(...kernelNames: string[]): boolean {
+  const backend = tf.getBackend();
+  return kernelNames.every((name) => tf.getKernel(name, backend) !== undefined);
+}
+
 /** The chosen backend, or undefined before {@link initBackend} resolved. */
 export async function backendInfo(): Promise<BackendInfo | undefined> {
   return chosen ? chosen.catch(() => undefined) : undefined;

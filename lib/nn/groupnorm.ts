@@ -9,6 +9,7 @@
  * lib/backend/kernels/group-norm.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from '../backend.js';
 import { GROUP_NORM_GRAD_KERNEL, GROUP_NORM_KERNEL } from '../backend/kernels/group-norm.js';
 
 /** PyTorch's default ε for GroupNorm. */
@@ -25,8 +26,7 @@ export function groupNorm(x: tf.Tensor4D, gamma: tf.Tensor1D, beta: tf.Tensor1D,
 
 /** Whether the active backend has the fused GroupNorm kernels. */
 export function hasFusedGroupNorm(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(GROUP_NORM_KERNEL, backend) !== undefined && tf.getKernel(GROUP_NORM_GRAD_KERNEL, backend) !== undefined;
+  return activeBackendHas(GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL);
 }
 
 /** GroupNorm composed from tfjs ops (any backend; the reference the fused kernels are tested against). */

@@ -6,6 +6,7 @@
  * are tested against (test/backend/native-kernels.test.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from '../backend.js';
 import { SILU_GRAD_KERNEL, SILU_KERNEL } from '../backend/kernels/native-unary.js';
 
 /** x·σ(x), element-wise; the gradient is dy·σ(x)·(1 + x·(1 − σ(x))). */
@@ -20,8 +21,7 @@ export function composedSilu<T extends tf.Tensor>(x: T): T {
 
 /** Whether the active backend has the fused SiLU kernels. */
 export function hasFusedSilu(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(SILU_KERNEL, backend) !== undefined && tf.getKernel(SILU_GRAD_KERNEL, backend) !== undefined;
+  return activeBackendHas(SILU_KERNEL, SILU_GRAD_KERNEL);
 }
 
 const fusedSilu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

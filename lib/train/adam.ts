@@ -10,6 +10,7 @@
  * float32 rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeBackendHas } from '../backend.js';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL, type AdamWAttrs } from '../backend/kernels/adamw.js';
 import { ArgumentError } from '../errors.js';
 import type { ParamSet } from '../nn/params.js';
@@ -130,8 +131,7 @@ export class Adam {
 
 /** Whether the active backend has the fused AdamW kernels (`wasm`, `native`). */
 export function hasFusedAdamW(): boolean {
-  const backend = tf.getBackend();
-  return tf.getKernel(ADAMW_KERNEL, backend) !== undefined && tf.getKernel(SUM_SQUARES_KERNEL, backend) !== undefined;
+  return activeBackendHas(ADAMW_KERNEL, SUM_SQUARES_KERNEL);
 }
 
 /** Σ‖g_i‖² over every gradient, as one kernel call (a scalar tensor). */
