@@ -150,6 +150,10 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
     if (has_bias) {  // C starts as the bias in every row, and the product is added to it
       for (int64_t r = 0; r < m; ++r) std::copy(bias.data, bias.data + n, ci + r * n);
     }
+    if (k == 0) {  // an empty sum: dnnl_sgemm leaves C untouched there instead of scaling it by beta = 0
+      if (!has_bias) std::fill(ci, ci + m * n, 0.0f);
+      continue;
+    }
     const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a.data + i * sa, lda,
                                         b.data + i * sb, ldb, has_bias ? 1.0f : 0.0f, ci, n);
     if (st != dnnl_success) {

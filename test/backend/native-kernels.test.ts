@@ -175,6 +175,18 @@ test('after more distinct conv shapes than the primitive cache holds (260 > 256)
   await assertMatchesCpu('conv after cache reset', valueAndGrads((xt, ft) => tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'), [x, f], [5, 6, 6, 3]));
 });
 
+test('empty tensors: a product over an empty inner axis is 0 (or the bias), and a conv of an empty batch has empty output and a zero filter gradient, as on cpu', { skip }, async () => {
+  const f = input(3, 3, 2, 4);
+  const bias = input(3);
+  await assertMatchesCpu('empty', () => [
+    tf.matMul(tf.ones([2, 0]), tf.ones([0, 3])),
+    tf.matMul(tf.ones([4, 2, 0]), tf.ones([4, 0, 3])),
+    tf.fused.matMul({ a: tf.ones([2, 0]), b: tf.ones([0, 3]), bias: make(bias) }),
+    tf.conv2d(tf.zeros([0, 5, 5, 2]) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same'),
+    tf.grad((w: tf.Tensor) => tf.conv2d(tf.zeros([0, 5, 5, 2]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same').sum())(make(f)),
+  ]);
+});
+
 test('a 1×1 conv and a 1×1 stride-2 conv match cpu, gradients included', { skip }, async () => {
   const x = input(2, 7, 7, 12);
   const f = input(1, 1, 12, 9);
