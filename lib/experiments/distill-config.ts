@@ -8,14 +8,24 @@ import { z } from 'zod';
 import type { SolverGrid } from '../splam/grid.js';
 import type { SplamObjective } from '../splam/objective.js';
 import { SIGMA_GAMMA_FORMS } from '../splam/sl-ode.js';
+import { CONDITIONINGS } from '../splam/consistency.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
 import { dataSchema, guidanceSchema } from './mixture-data.js';
 import { scheduleSchema } from './mixture-config.js';
+
+const rampSchema = z.object({ from: z.number().min(0).max(1), to: z.number().min(0).max(1) }).strict();
 
 export const gammaSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('uniform') }).strict(),
   z.object({ kind: z.literal('fixed'), value: z.number().min(0).max(1) }).strict(),
   z.object({ kind: z.literal('power'), p: z.number().gt(0) }).strict(),
+  /** γ = 1 with probability p, else U[0, 1]. */
+  z.object({ kind: z.literal('mixture'), p: z.number().min(0).max(1) }).strict(),
+  /** γ ~ U[lo, hi], lo and hi moving linearly from `from` to `to` over training. */
+  z
+    .object({ kind: z.literal('curriculum'), lo: rampSchema, hi: rampSchema.default({ from: 1, to: 1 }) })
+    .strict()
+    .refine((d) => d.lo.from <= d.hi.from && d.lo.to <= d.hi.to, { message: 'lo must not exceed hi at either end', path: ['lo'] }),
 ]);
 
 export const lossSchema = z.discriminatedUnion('kind', [
@@ -52,14 +62,37 @@ export const objectiveSchema = z
     loss: lossSchema.default({ kind: 'l2' }),
     /** EMA decay μ of the target (code: 0.95). */
     emaMu: z.number().min(0).max(1).default(0.95),
+    /**
+     * How the student sees x_{γ,t} (lib/splam/consistency.ts): `code` (the official code: at t, ε̂ converted with σ_γ)
+     * or `matched` (c·x_{γ,t} at the noise-level-matched time t_γ). Both are LCM at γ = 1.
+     */
+    conditioning: z.enum(CONDITIONINGS).default('code'),
   })
   .strict();
+
+/** The objective's defaults, written once (the official code's). */
+export const OBJECTIVE_DEFAULTS: ObjectiveConfig = objectiveSchema.parse({});
+
+/**
+ * Diagnostics of training (lib/splam/update.ts `splamDiagnostics`): every `every` steps (0 = off), the objective on a
+ * fresh batch of its own stream split by γ and t bin (loss, gradient norm, cosine with LCM's gradient), and the
+ * γ = 1 one-jump error of the student from fixed points of the reference trajectories. Training draws the same
+ * numbers with diagnostics on or off.
+ */
+export const diagnosticsSchema = z
+  .object({
+    every: z.number().int().min(0).default(0),
+    /** Trajectories of the one-jump probe. */
+    jumpSamples: z.number().int().min(1).default(256),
+  })
+  .strict();
+export type DiagnosticsConfig = z.output<typeof diagnosticsSchema>;
 
 export type ObjectiveConfig = z.output<typeof objectiveSchema>;
 
 /** The objective of a config as lib/splam/objective.ts takes it. */
 export function objectiveOf(o: ObjectiveConfig, grid: SolverGrid): SplamObjective {
-  return { grid, gamma: o.gamma, sigmaGammaForm: o.sigmaGammaForm, loss: o.loss.kind === 'l2' ? { kind: 'l2' } : { kind: 'pseudoHuber', c: o.loss.c } };
+  return { grid, gamma: o.gamma, sigmaGammaForm: o.sigmaGammaForm, loss: o.loss.kind === 'l2' ? { kind: 'l2' } : { kind: 'pseudoHuber', c: o.loss.c }, conditioning: o.conditioning };
 }
 
 export const distillSchema = z
@@ -95,7 +128,8 @@ export const distillSchema = z
       })
       .strict()
       .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
-    objective: objectiveSchema.default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
+    objective: objectiveSchema.default(OBJECTIVE_DEFAULTS),
+    diagnostics: diagnosticsSchema.default({ every: 0, jumpSamples: 256 }),
     train: z
       .object({
         steps: z.number().int().min(1).default(2000),

@@ -12,15 +12,15 @@ import { SOLVERS } from '../diffusion/solvers/index.js';
 import type { Denoiser } from '../diffusion/types.js';
 import { evaluateSamples, type SampleMetrics } from '../metrics/index.js';
 import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
-import { emaUpdate } from '../nn/ema.js';
 import { makeMlp, type Mlp } from '../nn/mlp.js';
 import { copyParams, countParams, disposeParams, type ParamSet } from '../nn/params.js';
-import { boundaries, solverGrid, type SolverGrid } from '../splam/grid.js';
-import { disposeBatch, prepareSplamBatch, studentLoss, type GammaEpsModel, type SplamObjective } from '../splam/objective.js';
+import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
+import type { GammaEpsModel, SplamObjective } from '../splam/objective.js';
+import { splamDiagnostics, splamUpdate } from '../splam/update.js';
+import { isLcm } from '../splam/gamma.js';
 import { lcmSample, lcmTimesteps } from '../splam/sampler.js';
-import { cOut, cSkip } from '../splam/boundary.js';
-import { dataEndErrors, referenceFlow, type ConsistencyMap } from '../splam/trajectory-error.js';
-import { sigmaGamma, subPathCoefs, type SigmaGammaForm } from '../splam/sl-ode.js';
+import { studentMap } from '../splam/consistency.js';
+import { dataEndErrors, dataEndProbe, referenceFlow } from '../splam/trajectory-error.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
 import { objectiveOf, type DistillConfig } from './distill-config.js';
@@ -98,38 +98,6 @@ export function disposeDistill(s: DistillState): void {
   s.adam.dispose();
 }
 
-/** What one SPLAM / LCM update acts on: any γ-conditioned student and its EMA target (MLP or U-Net). */
-export interface SplamUpdateArgs<C> {
-  /** Clean data x_0, [B, ...] (not disposed). */
-  x0: tf.Tensor;
-  cond?: C;
-  /** The frozen teacher, guided where the run distils a guided teacher. */
-  teacher: Denoiser<C>;
-  student: { model: GammaEpsModel<C>; params: ParamSet };
-  target: { model: GammaEpsModel<C>; params: ParamSet };
-  adam: Adam;
-  schedule: Schedule;
-  objective: SplamObjective;
-  rng: Rng;
-  /** EMA decay μ of the target (code: 0.95). */
-  emaMu: number;
-}
-
-/**
- * One optimisation step (official code L1126–1269): the SPLAM batch without gradients (lib/splam/objective.ts), an
- * AdamW step on the student, then the EMA update of the target (skipped when the loss or gradient is not finite).
- */
-export function splamUpdate<C>(a: SplamUpdateArgs<C>): { loss: number; gradNorm: number } {
-  const b = prepareSplamBatch({ x0: a.x0, cond: a.cond, teacher: a.teacher, target: a.target.model, schedule: a.schedule, objective: a.objective, rng: a.rng });
-  try {
-    const r = a.adam.step(() => studentLoss(a.student.model, b, a.objective.loss));
-    if (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)) emaUpdate(a.target.params, a.student.params, a.emaMu);
-    return r;
-  } finally {
-    disposeBatch(b);
-  }
-}
-
 /** One optimisation step of the mixture distillation: a data batch, then {@link splamUpdate}. */
 export function distillStep(s: DistillState, c: DistillConfig): { loss: number; gradNorm: number } {
   const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
@@ -146,10 +114,45 @@ export function distillStep(s: DistillState, c: DistillConfig): { loss: number; 
       objective: s.objective,
       rng: s.rng.objective,
       emaMu: c.objective.emaMu,
+      progress: s.stepsDone / c.train.steps,
     });
   } finally {
+    s.stepsDone += 1;
     x.dispose();
   }
+}
+
+/**
+ * The run's diagnostics (config `diagnostics`): after `step` steps, {@link splamDiagnostics} on a batch of a
+ * stream of its own (seeded by the run's seed and the step, so training draws the same numbers either way) and the
+ * γ = 1 one-jump error of the online student from fixed points of the exact trajectories ({@link probeTimes}).
+ */
+export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+  const rng = makeRng((c.seed * 1_000_003 + 17) >>> 0);
+  const n = c.diagnostics.jumpSamples;
+  const xT = tf.tensor2d(rng.normalArray(n * s.data.D), [n, s.data.D]);
+  const labels = s.data.sampleLabels(n, rng);
+  const cond = labels.length ? { labels } : undefined;
+  const times = probeTimes(s.grid);
+  const probe = dataEndProbe(referenceFlow(s.exactTeacher, s.schedule, 100, cond), xT, times);
+  xT.dispose();
+  return {
+    at: (step) => {
+      const stepRng = makeRng((c.seed * 1_000_003 + 31 * step + 1) >>> 0);
+      const { x, labels: l } = s.data.sample(c.train.batch, stepRng);
+      const out: Record<string, number> = {};
+      try {
+        const d = splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: mlpGammaModel(s.student), params: s.student.params }, target: { model: mlpGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
+        for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
+      } finally {
+        x.dispose();
+      }
+      const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond });
+      for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
+      return out;
+    },
+    dispose: () => probe.dispose(),
+  };
 }
 
 export function encodeDistillCheckpoint(s: DistillState): Uint8Array {
@@ -177,25 +180,6 @@ export function restoreDistill(s: DistillState, bytes: Uint8Array): void {
   s.rng.data = restoreRng(ck.meta.rng.data);
   s.rng.objective = restoreRng(ck.meta.rng.objective);
   s.stepsDone = ck.meta.stepsDone;
-}
-
-/**
- * The student's consistency map f(x, t, γ) = c_skip(t)·x + c_out(t)·(x − σ_γ·ε_θ(x, t, γ))/α_t, with σ_γ of the
- * sub-path [max(t − k, 0), t] in the trained form (σ_γ = σ_t at γ = 1, the inference setting).
- */
-export function studentMap(
-  model: GammaEpsModel<ClassCond>,
-  schedule: Schedule,
-  o: { k: number; sigmaGammaForm: SigmaGammaForm; cond?: ClassCond },
-): ConsistencyMap {
-  return (x, t, gamma) =>
-    tf.tidy(() => {
-      const B = x.shape[0];
-      const sg = gamma === 1 ? schedule.sigma(t) : (sigmaGamma(subPathCoefs(schedule, t, Math.max(t - o.k, 0)), gamma, o.sigmaGammaForm) as number);
-      const eps = model(x, tf.fill([B], t) as tf.Tensor1D, tf.fill([B], gamma) as tf.Tensor1D, o.cond);
-      const x0 = x.sub(eps.mul(sg)).div(schedule.alpha(t));
-      return x.mul(cSkip(t)).add(x0.mul(cOut(t)));
-    });
 }
 
 export interface EvalRow {
@@ -247,7 +231,7 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
     const times = boundaries(s.grid);
     const pick = times.length <= 11 ? times : [...Array.from({ length: 10 }, (_, i) => times[Math.floor((i * (times.length - 1)) / 10)]), 0];
     const subset = xT.slice([0, 0], [Math.min(n, 256), s.data.D]);
-    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, cond: cond && { labels: labels.slice(0, subset.shape[0]) } }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
+    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: cond && { labels: labels.slice(0, subset.shape[0]) } }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
     subset.dispose();
     return { rows, jumpErrors: jumps.map((j) => ({ t: j.t, error: j.error.mean })) };
   } finally {
@@ -268,14 +252,20 @@ export function formatEval(ev: DistillEval): string {
 /** The `splam run` entry: train (or resume), checkpoint, evaluate, record. */
 export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Promise<KindResult> {
   const s = setupDistill(c);
+  const diag = c.diagnostics.every > 0 ? distillDiagnostics(s, c) : undefined;
   try {
     if (ctx.resume) restoreDistill(s, ctx.resume);
+    if (diag && s.stepsDone === 0) ctx.run.logMetrics(diag.at(0), 0);
     const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
       logEvery: c.train.logEvery,
       checkpointEvery: c.train.checkpointEvery,
-      step: () => distillStep(s, c),
+      step: () => {
+        const r = distillStep(s, c);
+        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(diag.at(s.stepsDone), s.stepsDone);
+        return r;
+      },
       encode: (done) => {
         s.stepsDone = done;
         return encodeDistillCheckpoint(s);
@@ -292,9 +282,10 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
     await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify(ev)), { kind: 'json' });
     const table = formatEval(ev);
     await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
-    const head = `${c.objective.gamma.kind === 'fixed' && c.objective.gamma.value === 1 ? 'LCM' : 'SPLAM'} student (${countParams(s.student.params)} params), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}`;
+    const head = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student (${countParams(s.student.params)} params), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}`;
     return { summary, report: `${head}\n${table}` };
   } finally {
+    diag?.dispose();
     disposeDistill(s);
   }
 }

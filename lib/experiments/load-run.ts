@@ -9,7 +9,9 @@ import type { ClassCond } from '../diffusion/guidance.js';
 import type { RunRecord, RunStore } from '../track/types.js';
 import type { DistillConfig } from './distill-config.js';
 import { distillSchema } from './distill-config.js';
-import { disposeDistill, restoreDistill, setupDistill, studentMap, type DistillState } from './distill.js';
+import { disposeDistill, restoreDistill, setupDistill, type DistillState } from './distill.js';
+import { studentMap } from '../splam/consistency.js';
+import { isLcm } from '../splam/gamma.js';
 import type { ConsistencyMap } from '../splam/trajectory-error.js';
 import { CHECKPOINT_NAME } from './registry.js';
 
@@ -28,7 +30,7 @@ export interface LoadedDistillRun {
 
 /** `LCM` when the config fixes γ at 1 (the paper's LCM baseline), else `SPLAM`. */
 export function methodOf(c: DistillConfig): 'LCM' | 'SPLAM' {
-  return c.objective.gamma.kind === 'fixed' && c.objective.gamma.value === 1 ? 'LCM' : 'SPLAM';
+  return isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM';
 }
 
 /**
@@ -47,6 +49,6 @@ export async function loadDistillRun(store: RunStore, id: string): Promise<Loade
     throw e;
   }
   const model = mlpGammaModel(config.eval.weights === 'ema' ? state.target : state.student);
-  const f = studentMap(model, state.schedule, { k: state.grid.k, sigmaGammaForm: config.objective.sigmaGammaForm });
+  const f = studentMap(model, state.schedule, { k: state.grid.k, sigmaGammaForm: config.objective.sigmaGammaForm, conditioning: config.objective.conditioning });
   return { record, config, state, method: methodOf(config), model, f, dispose: () => disposeDistill(state) };
 }

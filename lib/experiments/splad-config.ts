@@ -18,7 +18,7 @@
 import { z } from 'zod';
 import { imageDataSchema } from './image-data.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
-import { objectiveSchema } from './distill-config.js';
+import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema } from './distill-config.js';
 import { guidanceSchema } from './mixture-data.js';
 
 export const spladSchema = z
@@ -45,7 +45,8 @@ export const spladSchema = z
       })
       .strict()
       .default({ gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
-    objective: objectiveSchema.default({ numDdimTimesteps: 50, gamma: { kind: 'uniform' }, sigmaGammaForm: 'rss', loss: { kind: 'l2' }, emaMu: 0.95 }),
+    objective: objectiveSchema.default(OBJECTIVE_DEFAULTS),
+    diagnostics: diagnosticsSchema.default({ every: 0, jumpSamples: 256 }),
     train: z
       .object({
         steps: z.number().int().min(1).default(1000),

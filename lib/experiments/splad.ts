@@ -3,7 +3,7 @@
  * initialised from the teacher (official code L858–864: every teacher weight copied, the new γ-projection
  * `time.cond_proj` at its own init), on the autoencoder's scaled training latents; then the student at 1–8 steps of
  * the LCM multistep sampler, scored by FID / precision / recall of the decoded samples against the test set.
- * The update is {@link splamUpdate} of lib/experiments/distill.ts over lib/splam/objective.ts — the same objective
+ * The update is {@link splamUpdate} of lib/splam/update.ts over lib/splam/objective.ts — the same objective
  * as the mixture distillation. Deterministic for a config and seed on one backend; checkpoints and resumes.
  */
 import { resolve } from 'node:path';
@@ -18,13 +18,17 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { guidedNetDenoiser, netGammaModel } from '../nn/eps-net.js';
 import { copyParams, countParams, disposeParams } from '../nn/params.js';
 import { makeUnet, type Unet } from '../nn/unet.js';
-import { solverGrid, type SolverGrid } from '../splam/grid.js';
+import { probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
 import type { SplamObjective } from '../splam/objective.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
 import { loadClassifier, readClassifierCheckpoint } from './classifier.js';
 import { objectiveOf } from './distill-config.js';
-import { splamUpdate } from './distill.js';
+import { splamDiagnostics, splamUpdate } from '../splam/update.js';
+import { studentMap } from '../splam/consistency.js';
+import { dataEndProbe, type FlowMap } from '../splam/trajectory-error.js';
+import { ddim } from '../diffusion/solvers/ddim.js';
+import { isLcm } from '../splam/gamma.js';
 import { makeReference } from './image-metrics.js';
 import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from './latent-sampling.js';
 import { gridByClass, latentSet } from './latent-teacher.js';
@@ -62,7 +66,7 @@ export interface SpladState {
 
 /** `LCM` when γ is fixed at 1 (the paper's baseline), else `SPLAM`. */
 export function spladMethod(c: Pick<SpladConfig, 'objective'>): 'LCM' | 'SPLAM' {
-  return c.objective.gamma.kind === 'fixed' && c.objective.gamma.value === 1 ? 'LCM' : 'SPLAM';
+  return isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM';
 }
 
 /**
@@ -126,12 +130,49 @@ export function spladStep(s: SpladState, c: SpladConfig): { loss: number; gradNo
       objective: s.objective,
       rng: s.rng,
       emaMu: c.objective.emaMu,
+      progress: s.stepsDone / c.train.steps,
     });
     s.stepsDone += 1;
     return r;
   } finally {
     x0.dispose();
   }
+}
+
+/**
+ * The run's diagnostics (config `diagnostics`), as for the mixtures (lib/experiments/distill.ts
+ * `distillDiagnostics`): {@link splamDiagnostics} on a batch of a stream of its own, and the γ = 1 one-jump error
+ * of the online student against the teacher's own PF-ODE solution (guided DDIM along the 50-point training grid,
+ * the solver the objective distils), in latent units (RMS per element), from fixed noises.
+ */
+export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+  const K = s.latents.classNames.length;
+  const noise = latentNoise(c.diagnostics.jumpSamples, s.ae.latentShape, K, c.eval.seed + 17);
+  const cond = { labels: noise.labels };
+  const desc = [...s.grid.timesteps].reverse();
+  const flow: FlowMap = (x, t, to) => ddim(s.teacher, s.schedule, x, [t, ...desc.filter((g) => g < t && g > to), to], { cond }).x;
+  const xT = tf.tensor4d(noise.xT, noise.shape as [number, number, number, number]);
+  const probe = dataEndProbe(flow, xT, probeTimes(s.grid));
+  xT.dispose();
+  return {
+    at: (step) => {
+      const rng = makeRng((c.seed * 1_000_003 + 31 * step + 1) >>> 0);
+      const idx = Array.from({ length: Math.min(c.train.batch, s.latents.shape[0]) }, () => rng.int(s.latents.shape[0]));
+      const { images, labels } = gatherRows(s.latents, idx);
+      const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
+      const out: Record<string, number> = {};
+      try {
+        const d = splamDiagnostics({ x0, cond: { labels: Array.from(labels) }, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng, progress: Math.min(step / c.train.steps, 1) });
+        for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
+      } finally {
+        x0.dispose();
+      }
+      const f = studentMap(netGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond });
+      for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
+      return out;
+    },
+    dispose: () => probe.dispose(),
+  };
 }
 
 export function encodeSpladCheckpoint(s: SpladState): Uint8Array {
@@ -180,14 +221,20 @@ async function evaluate(s: SpladState, c: SpladConfig, ctx: ExperimentContext): 
 
 export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
   const s = setupSplad(c);
+  const diag = c.diagnostics.every > 0 ? spladDiagnostics(s, c) : undefined;
   try {
     if (ctx.resume) restoreSplad(s, ctx.resume);
+    if (diag && s.stepsDone === 0) ctx.run.logMetrics(diag.at(0), 0);
     const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
       logEvery: c.train.logEvery,
       checkpointEvery: c.train.checkpointEvery,
-      step: () => spladStep(s, c),
+      step: () => {
+        const r = spladStep(s, c);
+        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(diag.at(s.stepsDone), s.stepsDone);
+        return r;
+      },
       encode: () => encodeSpladCheckpoint(s),
     });
     const summary = trainingSummary(result, countParams(s.student.params));
@@ -225,6 +272,7 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
     const head = `${method} student (${countParams(s.student.params)} params; teacher guided at w = ${c.guidance.w}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
     return { summary, report: `${head}\n${table}${exported}` };
   } finally {
+    diag?.dispose();
     disposeSplad(s);
   }
 }

@@ -99,3 +99,10 @@ function divisors(n: number): number[] {
   for (let d = 1; d <= n; d++) if (n % d === 0) out.push(d);
   return out;
 }
+
+/** Times of the one-jump probe over training: five sub-path starts from the noisy end to near the data, then 0. */
+export function probeTimes(grid: SolverGrid): number[] {
+  const desc = [...grid.timesteps].reverse();
+  const pick = [0, 0.25, 0.5, 0.75, 0.95].map((f) => desc[Math.min(desc.length - 1, Math.floor(f * desc.length))]);
+  return [...new Set(pick)].concat(0);
+}

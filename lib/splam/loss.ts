@@ -23,3 +23,12 @@ export function consistencyDistance(pred: tf.Tensor, target: tf.Tensor, loss: Lo
     return d2.add(loss.c * loss.c).sqrt().sub(loss.c).mean() as tf.Scalar;
   });
 }
+
+/** Distance per sample, [B, ...] each → [B] (the mean over each sample's elements; their mean is {@link consistencyDistance}). */
+export function perSampleDistance(pred: tf.Tensor, target: tf.Tensor, loss: LossSpec): tf.Tensor1D {
+  return tf.tidy(() => {
+    const d2 = pred.sub(target).square();
+    const d = loss.kind === 'l2' ? d2 : d2.add(loss.c * loss.c).sqrt().sub(loss.c);
+    return d.reshape([d.shape[0], -1]).mean(1) as tf.Tensor1D;
+  });
+}

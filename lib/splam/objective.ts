@@ -19,9 +19,10 @@ import type { Rng } from '../data/rng.js';
 import type { Schedule } from '../diffusion/schedules.js';
 import { perSample, type Denoiser } from '../diffusion/types.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
+import { CONDITIONINGS, consistencyFromEps, studentView, type Conditioning } from './consistency.js';
 import { checkGammaDistribution, sampleGamma, type GammaDistribution } from './gamma.js';
 import type { SolverGrid } from './grid.js';
-import { checkLoss, consistencyDistance, type LossSpec } from './loss.js';
+import { checkLoss, consistencyDistance, perSampleDistance, type LossSpec } from './loss.js';
 import { sigmaGamma, type SigmaGammaForm, SIGMA_GAMMA_FORMS, subPathCoefs, disposeCoefs } from './sl-ode.js';
 
 /**
@@ -42,6 +43,8 @@ export interface SplamObjective {
   loss: LossSpec;
   /** c_skip/c_out options; default σ_d = 0.5, timestep scaling 10. */
   boundary?: BoundaryOptions;
+  /** How the student sees x_{γ,t} (lib/splam/consistency.ts); default `code`, the official code's. */
+  conditioning?: Conditioning;
 }
 
 /** The no-gradient part of one training batch. Dispose with {@link disposeBatch}. */
@@ -61,11 +64,20 @@ export interface SplamBatch<C = unknown> {
   cOutT: tf.Tensor1D;
   /** The EMA target y, [B, ...]. */
   target: tf.Tensor;
+  /** The sub-path's noisier end x_t, [B, ...], and σ_t, [B] (LCM's view of the same samples, for diagnostics). */
+  xT: tf.Tensor;
+  sigmaT: tf.Tensor1D;
+  /**
+   * What the student is called on and how its ε̂ becomes ŷ: input [B, ...], network time [B], and the α, σ,
+   * c_skip, c_out of the conversion [B]. With the code's conditioning these are x_{γ,t}, t, α_t, σ_γ, c_skip(t),
+   * c_out(t) (the same tensors as above); with `matched`, c·x_{γ,t}, t_γ, c·α_t, c·σ_γ, c_skip(t_γ), c_out(t_γ).
+   */
+  studentIn: { x: tf.Tensor; t: tf.Tensor1D; alpha: tf.Tensor1D; sigma: tf.Tensor1D; cSkip: tf.Tensor1D; cOut: tf.Tensor1D };
   cond?: C;
 }
 
 export function disposeBatch(b: SplamBatch<unknown>): void {
-  tf.dispose([b.tTensor, b.gammaTensor, b.xGamma, b.sigmaGamma, b.alphaT, b.cSkipT, b.cOutT, b.target]);
+  tf.dispose([b.tTensor, b.gammaTensor, b.xGamma, b.sigmaGamma, b.alphaT, b.cSkipT, b.cOutT, b.target, b.xT, b.sigmaT, ...Object.values(b.studentIn)]);
 }
 
 /** @throws ArgumentError for an invalid γ distribution, σ_γ form or loss. */
@@ -74,6 +86,9 @@ export function checkObjective(o: SplamObjective): void {
   checkLoss(o.loss);
   if (!(SIGMA_GAMMA_FORMS as readonly string[]).includes(o.sigmaGammaForm)) {
     throw new ArgumentError('checkObjective', 'sigmaGammaForm', o.sigmaGammaForm, SIGMA_GAMMA_FORMS.join(', '));
+  }
+  if (o.conditioning !== undefined && !(CONDITIONINGS as readonly string[]).includes(o.conditioning)) {
+    throw new ArgumentError('checkObjective', 'conditioning', o.conditioning, CONDITIONINGS.join(', '));
   }
 }
 
@@ -88,6 +103,8 @@ export interface PrepareArgs<C> {
   schedule: Schedule;
   objective: SplamObjective;
   rng: Rng;
+  /** Fraction of training done, in [0, 1], for γ distributions that move over training (default 0). */
+  progress?: number;
 }
 
 /** Everything of one SPLAM step that carries no gradient (official code L1126–1227). */
@@ -104,7 +121,7 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
     t.push(ti);
     s.push(Math.max(ti - o.grid.k, 0));
   }
-  const gamma = sampleGamma(o.gamma, B, rng);
+  const gamma = sampleGamma(o.gamma, B, rng, a.progress ?? 0);
   const noise = rng.normalArray(x0.size);
   const coefs = subPathCoefs(schedule, t, s);
   try {
@@ -123,24 +140,33 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
       const epsTgt = a.target(xs, sTensor, ones, a.cond);
       const cSkipS = tf.tensor1d(s.map((v) => cSkip(v, o.boundary)));
       const cOutS = tf.tensor1d(s.map((v) => cOut(v, o.boundary)));
-      const target = xs
-        .mul(perSample(cSkipS, r))
-        .add(xs.sub(epsTgt.mul(perSample(coefs.sigmaS, r))).div(perSample(coefs.alphaS, r)).mul(perSample(cOutS, r)));
+      const target = consistencyFromEps(xs, epsTgt, { alpha: coefs.alphaS, sigma: coefs.sigmaS, cSkip: cSkipS, cOut: cOutS });
       // The SL-ODE point and its noise level.
       const gammaTensor = tf.tensor1d(gamma);
       const g = perSample(gammaTensor, r);
       const xGamma = xt.mul(g).add(xs.mul(perSample(coefs.r, r)).mul(tf.sub(1, g)));
       const sg = sigmaGamma(coefs, gammaTensor, o.sigmaGammaForm) as tf.Tensor1D;
-      return {
-        tTensor,
-        gammaTensor,
-        xGamma,
-        sigmaGamma: sg,
-        alphaT: coefs.alphaT.clone(),
-        cSkipT: tf.tensor1d(t.map((v) => cSkip(v, o.boundary))),
-        cOutT: tf.tensor1d(t.map((v) => cOut(v, o.boundary))),
-        target,
-      };
+      const alphaT = coefs.alphaT.clone();
+      const cSkipT = tf.tensor1d(t.map((v) => cSkip(v, o.boundary)));
+      const cOutT = tf.tensor1d(t.map((v) => cOut(v, o.boundary)));
+      let studentIn = { x: xGamma, t: tTensor, alpha: alphaT, sigma: sg, cSkip: cSkipT, cOut: cOutT };
+      if ((o.conditioning ?? 'code') === 'matched' && gamma.some((g) => g !== 1)) {
+        // Host-side (float64) views from the host γ: no read-back of a tensor. γ = 1 keeps the code's view exactly.
+        const views = t.map((ti, i) => {
+          const sgi = gamma[i] === 1 ? schedule.sigma(ti) : (sigmaGamma(subPathCoefs(schedule, ti, s[i]), gamma[i], o.sigmaGammaForm) as number);
+          return studentView('matched', schedule, ti, s[i], gamma[i], sgi, o.boundary);
+        });
+        const scale = tf.tensor1d(views.map((v) => v.scale));
+        studentIn = {
+          x: xGamma.mul(perSample(scale, r)),
+          t: tf.tensor1d(views.map((v) => v.time)),
+          alpha: alphaT.mul(scale),
+          sigma: sg.mul(scale),
+          cSkip: tf.tensor1d(views.map((v) => v.cSkip)),
+          cOut: tf.tensor1d(views.map((v) => v.cOut)),
+        };
+      }
+      return { tTensor, gammaTensor, xGamma, sigmaGamma: sg, alphaT, cSkipT, cOutT, target, xT: xt, sigmaT: coefs.sigmaT.clone(), studentIn };
     });
     return { t, s, gamma, ...tensors, cond: a.cond };
   } finally {
@@ -148,17 +174,24 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
   }
 }
 
-/** The student's consistency output ŷ = c_skip(t)·x_{γ,t} + c_out(t)·(x_{γ,t} − σ_γ·ε_θ)/α_t, [B, ...]. */
+/**
+ * The student's consistency output on its view of the batch (code conditioning:
+ * ŷ = c_skip(t)·x_{γ,t} + c_out(t)·(x_{γ,t} − σ_γ·ε_θ(x_{γ,t}, t, γ, c))/α_t), [B, ...].
+ */
 export function studentPrediction<C>(student: GammaEpsModel<C>, b: SplamBatch<C>): tf.Tensor {
   return tf.tidy(() => {
-    const r = b.xGamma.rank;
-    const eps = student(b.xGamma, b.tTensor, b.gammaTensor, b.cond);
-    const x0 = b.xGamma.sub(eps.mul(perSample(b.sigmaGamma, r))).div(perSample(b.alphaT, r));
-    return b.xGamma.mul(perSample(b.cSkipT, r)).add(x0.mul(perSample(b.cOutT, r)));
+    const v = b.studentIn;
+    const eps = student(v.x, v.t, b.gammaTensor, b.cond);
+    return consistencyFromEps(v.x, eps, v);
   });
 }
 
 /** The differentiable part: mean d(ŷ, y). Call inside `tf.variableGrads` / `optimizer.minimize`. */
 export function studentLoss<C>(student: GammaEpsModel<C>, b: SplamBatch<C>, loss: LossSpec): tf.Scalar {
   return tf.tidy(() => consistencyDistance(studentPrediction(student, b), b.target, loss));
+}
+
+/** Per-sample d(ŷ, y), [B] (the mean over each sample's elements): the loss split by γ or t in diagnostics. */
+export function studentLossPerSample<C>(student: GammaEpsModel<C>, b: SplamBatch<C>, loss: LossSpec): tf.Tensor1D {
+  return tf.tidy(() => perSampleDistance(studentPrediction(student, b), b.target, loss));
 }

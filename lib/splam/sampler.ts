@@ -10,6 +10,7 @@ import { ArgumentError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import type { Schedule } from '../diffusion/schedules.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
+import { consistencyFromEps } from './consistency.js';
 import type { SolverGrid } from './grid.js';
 import type { GammaEpsModel } from './objective.js';
 
@@ -75,8 +76,7 @@ export function lcmSample<C>(
     const prev = x;
     const denoised = tf.tidy(() => {
       const eps = model(prev, tf.fill([B], t) as tf.Tensor1D, tf.ones([B]) as tf.Tensor1D, opts.cond);
-      const x0 = prev.sub(eps.mul(schedule.sigma(t))).div(schedule.alpha(t));
-      return prev.mul(cSkip(t, opts.boundary)).add(x0.mul(cOut(t, opts.boundary)));
+      return consistencyFromEps(prev, eps, { alpha: schedule.alpha(t), sigma: schedule.sigma(t), cSkip: cSkip(t, opts.boundary), cOut: cOut(t, opts.boundary) });
     });
     opts.onStep?.({ i, t, denoised });
     if (opts.returnDenoised) kept.push(denoised.clone());

@@ -164,18 +164,32 @@ export function trajectoryErrors(jump: FlowMap, exact: FlowMap, xT: tf.Tensor, t
  */
 export function dataEndErrors(f: ConsistencyMap, exact: FlowMap, xT: tf.Tensor, times: readonly number[]): { t: number; error: ErrorStat }[] {
   checkTimes('dataEndErrors', times);
-  const star = exactTrajectory(exact, xT, times);
+  const probe = dataEndProbe(exact, xT, times);
   try {
-    const end = star[star.length - 1];
-    return times.slice(0, -1).map((t, i) => {
-      const pred = f(star[i], t, 1);
-      const error = stat(perSampleRms(pred, end));
-      pred.dispose();
-      return { t, error };
-    });
+    return probe.errors(f);
   } finally {
-    star.forEach((x) => x.dispose());
+    probe.dispose();
   }
+}
+
+/**
+ * {@link dataEndErrors} with the exact trajectory computed once, for measuring many maps (or one map over training)
+ * from the same points. Dispose when done.
+ */
+export function dataEndProbe(exact: FlowMap, xT: tf.Tensor, times: readonly number[]): { errors: (f: ConsistencyMap) => { t: number; error: ErrorStat }[]; dispose: () => void } {
+  checkTimes('dataEndProbe', times);
+  const star = exactTrajectory(exact, xT, times);
+  const end = star[star.length - 1];
+  return {
+    errors: (f) =>
+      times.slice(0, -1).map((t, i) => {
+        const pred = f(star[i], t, 1);
+        const error = stat(perSampleRms(pred, end));
+        pred.dispose();
+        return { t, error };
+      }),
+    dispose: () => star.forEach((x) => x.dispose()),
+  };
 }
 
 export interface GammaErrorOptions {
