@@ -7,13 +7,14 @@ import { buildSampler, type ChunkSampler, type SampleChunk, type SamplingSpec } 
 
 let sampler: ChunkSampler | undefined;
 
-export async function setup(data: { spec: SamplingSpec; backend?: BackendName; threadsPerWorker?: number }): Promise<void> {
+export async function setup(data: { spec: SamplingSpec; backend?: BackendName; kernelThreads: number }): Promise<void> {
   const info = await initBackend(data.backend);
-  // On `native` each worker's oneDNN kernels get their share of the cores (the OpenMP count is per thread), so the
-  // pool does not oversubscribe them. Results do not depend on it (test/backend/native-kernels.test.ts).
-  if (info.name === 'native' && data.threadsPerWorker) {
+  // On `native` every chunk runs with the pool's kernel thread count (the OpenMP count is per thread), the count a
+  // serial run uses too: oneDNN does not promise equal bits across thread counts, so it must not vary with the
+  // worker count.
+  if (info.name === 'native') {
     const { loadNative } = await import('../backend/native.js');
-    loadNative().setThreads(data.threadsPerWorker);
+    loadNative().setThreads(data.kernelThreads);
   }
   sampler = buildSampler(data.spec);
 }

@@ -6,16 +6,27 @@ import { makeRng } from '../../lib/data/rng.js';
 import { ringMixture } from '../../lib/data/mixtures.js';
 import { timeGrid } from '../../lib/diffusion/grids.js';
 import { makeSchedule, type ScheduleSpec } from '../../lib/diffusion/schedules.js';
+import { ArgumentError } from '../../lib/errors.js';
 import { WorkerError } from '../../lib/parallel/pool.js';
-import { parallelSample, rowsOfStream, sampleSerial, splitRows, startSamplingPool, type SamplingSpec } from '../../lib/parallel/sampling.js';
+import {
+  chunkNoiseRng,
+  parallelSample,
+  planChunks,
+  SAMPLE_CHUNK_ROWS,
+  sampleSerial,
+  startSamplingPool,
+  type SamplingSpec,
+} from '../../lib/parallel/sampling.js';
+import { relErr } from '../backend/cpu-oracle.js';
 
-// Workers take the backend this process chose; wasm is the engine whose per-row arithmetic must not depend on
-// the batch split.
+// Workers take the backend this process chose. The same claims on `native` (oneDNN kernels, whose bits may depend
+// on row count, thread count and ISA): test/backend/native-kernels.test.ts.
 const backend = await initBackend('wasm');
 const SCHEDULE: ScheduleSpec = { name: 'scaled-linear' };
 const TEACHER_CKPT = fileURLToPath(new URL('../../models/teacher-ring2d.ckpt', import.meta.url));
-/** An odd batch, so the chunks differ in size. */
+/** A batch that is not a multiple of the chunk size: chunks of 256, 256, 256 and 233 rows. */
 const B = 1001;
+const CHUNK = 256;
 const noise = makeRng(11).normalArray(B * 2);
 
 function countDifferent(a: Float32Array, b: Float32Array): number {
@@ -30,37 +41,45 @@ function assertMoved(x: Float32Array): void {
   assert.ok(countDifferent(x, noise) > x.length / 2, 'samples are not the noise');
 }
 
-test('2 workers reproduce serial DDIM on the exact ring teacher bit for bit (B = 1001, 25 steps)', async () => {
+test('2 workers reproduce serial DDIM on the exact ring teacher bit for bit (B = 1001 in chunks of 256, 25 steps)', async () => {
   assert.equal(backend.name, 'wasm');
   const ts = timeGrid(makeSchedule(SCHEDULE), 25);
   const spec: SamplingSpec = { schedule: SCHEDULE, model: { kind: 'mixture', mixture: ringMixture() }, sampler: { kind: 'solver', solver: 'ddim', ts } };
-  const serial = await sampleSerial(spec, noise, 2);
-  const parallel = await parallelSample(spec, noise, 2, { workers: 2 });
+  const serial = await sampleSerial(spec, noise, 2, { chunkRows: CHUNK });
+  const parallel = await parallelSample(spec, noise, 2, { workers: 2, chunkRows: CHUNK });
   assertMoved(serial);
   assert.equal(countDifferent(parallel, serial), 0);
+  // Another chunk size is another computation: equal bits are not promised, agreement to float32 rounding is.
+  const whole = await sampleSerial(spec, noise, 2, { chunkRows: B });
+  assert.ok(relErr(whole, serial) < 1e-5, `whole vs chunks of ${CHUNK}: ${relErr(whole, serial)}`);
 });
 
-test('2 and 3 workers reproduce serial LCM sampling of an MLP student bit for bit, fresh noise between its 4 steps', async () => {
+test('1, 2 and 3 workers reproduce serial LCM sampling of an MLP student bit for bit (B = 1001 in chunks of 256), fresh noise between its 4 steps', async () => {
   // The student as distillation builds it: the learned ring teacher plus a new γ-embedding.
   const spec: SamplingSpec = {
     schedule: SCHEDULE,
     model: { kind: 'checkpoint', file: TEACHER_CKPT, overrides: { gammaEmbedDim: 16 }, initSeed: 3 },
     sampler: { kind: 'lcm', timesteps: [999, 759, 499, 259], noise: 'fresh', seed: 5 },
   };
-  const serial = await sampleSerial(spec, noise, 2);
+  const serial = await sampleSerial(spec, noise, 2, { chunkRows: CHUNK });
   assertMoved(serial);
-  const pool = await startSamplingPool(spec, { workers: 3 });
+  const pool = await startSamplingPool(spec, { workers: 3, chunkRows: CHUNK });
   try {
+    assert.deepEqual(pool.plan(B), planChunks(B, CHUNK), 'a pool of 3 cuts the batch as the serial run does');
     assert.equal(countDifferent(await pool.sample(noise, 2), serial), 0, '3 workers');
-    // The same pool again: the noise stream restarts from the seed for every batch, as a serial call does.
+    // The same pool again: every chunk's noise stream restarts from the seed for every batch, as a serial call's does.
     assert.equal(countDifferent(await pool.sample(noise, 2), serial), 0, '3 workers, second batch');
   } finally {
     await pool.close();
   }
-  assert.equal(countDifferent(await parallelSample(spec, noise, 2, { workers: 2 }), serial), 0, '2 workers');
-  // The fresh noise matters: another seed gives other samples.
-  const other = await sampleSerial({ ...spec, sampler: { ...spec.sampler, seed: 6 } as SamplingSpec['sampler'] }, noise, 2);
+  for (const workers of [1, 2]) {
+    assert.equal(countDifferent(await parallelSample(spec, noise, 2, { workers, chunkRows: CHUNK }), serial), 0, `${workers} workers`);
+  }
+  // The fresh noise matters: another seed gives other samples; so does another chunk size (other noise streams).
+  const other = await sampleSerial({ ...spec, sampler: { ...spec.sampler, seed: 6 } as SamplingSpec['sampler'] }, noise, 2, { chunkRows: CHUNK });
   assert.ok(countDifferent(other, serial) > serial.length / 2);
+  const otherChunks = await sampleSerial(spec, noise, 2, { chunkRows: 200 });
+  assert.ok(countDifferent(otherChunks.subarray(2 * 200), serial.subarray(2 * 200)) > serial.length / 2);
 });
 
 test("a worker's failure reaches the caller with its message: an unreadable checkpoint", async () => {
@@ -84,25 +103,43 @@ test('an unknown solver is rejected in this thread, naming the allowed ones, bef
   await assert.rejects(parallelSample(spec as unknown as SamplingSpec, noise, 2, { workers: 2 }), /argument sampler\.solver = "rk45" is not allowed; expected ddim, euler, heun, dpmpp2m, reference/);
 });
 
-test('splitRows covers 0…B−1 once, in order, with sizes differing by at most 1', () => {
-  for (const [b, parts] of [[1001, 2], [10, 3], [2, 4], [1, 1]]) {
-    const chunks = splitRows(b, parts);
-    assert.equal(chunks.length, Math.min(b, parts));
-    assert.deepEqual(chunks.map((c) => c.rowStart), chunks.map((_, i) => chunks.slice(0, i).reduce((s, c) => s + c.rows, 0)));
-    assert.equal(chunks.reduce((s, c) => s + c.rows, 0), b);
-    const sizes = chunks.map((c) => c.rows);
-    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+test('planChunks cuts B rows into chunks of chunkRows in row order, the last holding the rest: a function of B and the chunk size alone', () => {
+  assert.deepEqual(planChunks(1001, 256), [
+    { rowStart: 0, rows: 256 },
+    { rowStart: 256, rows: 256 },
+    { rowStart: 512, rows: 256 },
+    { rowStart: 768, rows: 233 },
+  ]);
+  assert.deepEqual(planChunks(512, 256), [{ rowStart: 0, rows: 256 }, { rowStart: 256, rows: 256 }]);
+  assert.deepEqual(planChunks(3, 256), [{ rowStart: 0, rows: 3 }]);
+  assert.deepEqual(planChunks(0, 256), []);
+  assert.equal(planChunks(5000).length, Math.ceil(5000 / SAMPLE_CHUNK_ROWS), 'default chunk size');
+  for (const [b, c] of [[1001, 256], [10, 3], [2, 4], [1, 1], [70_000, 1024]]) {
+    const chunks = planChunks(b, c);
+    assert.equal(chunks.length, Math.ceil(b / c));
+    chunks.forEach((ch, i) => {
+      assert.equal(ch.rowStart, i * c);
+      assert.equal(ch.rows, i < chunks.length - 1 ? c : b - i * c);
+    });
   }
+  assert.throws(() => planChunks(10, 0), /planChunks: argument chunkRows = 0 is not allowed; expected an integer ≥ 1/);
+  assert.throws(() => planChunks(10.5, 4), ArgumentError);
 });
 
-test("rowsOfStream gives each chunk its rows of the full-batch stream, draw after draw", () => {
-  const full = makeRng(9);
-  const parts = [makeRng(9), makeRng(9)].map((r, i) => rowsOfStream(r, 10, i * 6, i === 0 ? 6 : 4));
-  for (let draw = 0; draw < 3; draw++) {
-    const want = full.normalArray(10);
-    const got = Float32Array.from([...parts[0].normalArray(6), ...parts[1].normalArray(4)]);
-    assert.deepEqual(got, want);
-  }
-  assert.throws(() => parts[0].normalArray(5), /rowsOfStream: argument n = 5 is not allowed; expected 6/);
-  assert.throws(() => parts[0].uniform(), /normalArray only/);
+test('a chunk size or kernel thread count that is not an integer ≥ 1 is rejected, naming it, before any worker starts', async () => {
+  const spec: SamplingSpec = { schedule: SCHEDULE, model: { kind: 'mixture', mixture: ringMixture() }, sampler: { kind: 'solver', solver: 'ddim', ts: [999, 0] } };
+  await assert.rejects(sampleSerial(spec, noise, 2, { chunkRows: 0 }), /sampleSerial: argument chunkRows = 0 is not allowed/);
+  await assert.rejects(sampleSerial(spec, noise, 2, { kernelThreads: 1.5 }), /sampleSerial: argument kernelThreads = 1\.5 is not allowed/);
+  await assert.rejects(parallelSample(spec, noise, 2, { workers: 2, chunkRows: -1 }), /startSamplingPool: argument chunkRows = -1 is not allowed/);
+});
+
+test("chunkNoiseRng: a chunk's fresh noise is fixed by the seed and the chunk's index, and differs between chunks and seeds", () => {
+  const draw = (seed: number, index: number) => chunkNoiseRng(seed, index).normalArray(64);
+  assert.deepEqual(draw(5, 3), draw(5, 3));
+  assert.deepEqual(draw(5, 0), makeRng(5).split().normalArray(64), 'chunk 0: the first split of the seed');
+  const differ = (a: Float32Array, b: Float32Array) => countDifferent(a, b) > 32;
+  assert.ok(differ(draw(5, 0), draw(5, 1)));
+  assert.ok(differ(draw(5, 3), draw(6, 3)));
+  assert.ok(differ(draw(5, 0), makeRng(5).normalArray(64)), 'not the seed\'s own stream');
+  assert.throws(() => chunkNoiseRng(5, -1), ArgumentError);
 });
