@@ -1,12 +1,15 @@
 /**
  * The `native` backend (wasm + oneDNN matmul and convolution through the splam-native addon) against the cpu
  * backend: the shared matMul / conv2d / conv2dTranspose cases, the native paths' own edges (fused bias, large
- * images, 1×1, fallbacks), determinism across runs, thread counts and batch splits, and the addon's argument checks.
+ * images, 1×1, fallbacks), what holds across thread counts and batch splits (bit for bit for splam's own kernels and
+ * for chunked parallel sampling, by construction; only to rounding for oneDNN's kernels, which promise nothing more),
+ * and the addon's argument checks.
  * Skipped, with the build command, where the addon is not built, except under CI (`CI=true`), where it must be.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/backend.js';
 import { loadNative, nativeAddonPath, NATIVE_BUILD_HINT } from '../../lib/backend/native.js';
@@ -14,9 +17,10 @@ import { ADAMW_KERNEL, makeAdamW, makeSumSquares, SUM_SQUARES_KERNEL } from '../
 import { planGemm } from '../../lib/backend/kernels/native-matmul.js';
 import { contiguousRun } from '../../lib/backend/kernels/native-sum.js';
 import { sinusoidal } from '../../lib/nn/embeddings.js';
+import { planChunks, SAMPLE_CHUNK_ROWS, SAMPLE_KERNEL_THREADS, sampleSerial, startSamplingPool, type SamplingSpec } from '../../lib/parallel/sampling.js';
 import { groupNorm } from '../../lib/nn/groupnorm.js';
 import { composedSilu, hasFusedSilu, silu } from '../../lib/nn/silu.js';
-import { assertMatchesCpu, inputs, make, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
+import { assertMatchesCpu, inputs, make, relErr, valueAndGrads as valueAndGradsOf, type Input } from './cpu-oracle.js';
 import { groupNormSuite } from './group-norm-suite.js';
 import { matMulConvSuite } from './matmul-conv-suite.js';
 
@@ -197,40 +201,65 @@ test('a 1×1 conv and a 1×1 stride-2 conv match cpu, gradients included', { ski
 /** Values of `fn` on the active (native) backend. */
 const valuesOf = (fn: () => tf.Tensor) => tf.tidy(() => Float32Array.from(fn().dataSync()));
 
-test('results are bit-identical with 1 and with 2 threads (conv2d, matmul, GroupNorm and their gradients)', { skip }, () => {
+/** Copies of the values of `grads(...xs)`, the gradient tensors disposed. */
+const gradValues = (grads: tf.Tensor[]) =>
+  grads.map((g) => {
+    const v = Float32Array.from(g.dataSync());
+    g.dispose();
+    return v;
+  });
+
+/** `run()` with the native kernels on 1 and on 2 OpenMP threads (the count restored after). */
+function onOneAndTwoThreads<T>(run: () => T): [T, T] {
   const native = loadNative();
   const before = native.threads();
-  const x = input(8, 14, 14, 32);
-  const f = input(3, 3, 32, 48);
-  const a = input(300, 256);
-  const b = input(256, 200);
-  const gn = input(32);
-  const run = () => [
-    valuesOf(() => tf.conv2d(make(x) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same')),
-    ...tf.grads((xt: tf.Tensor, ft: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'))))([make(x), make(f)]).map((g) => {
-      const v = Float32Array.from(g.dataSync());
-      g.dispose();
-      return v;
-    }),
-    valuesOf(() => tf.matMul(make(a), make(b))),
-    ...tf.grads((xt: tf.Tensor, gt: tf.Tensor) => tf.sum(tf.square(groupNorm(xt as tf.Tensor4D, gt as tf.Tensor1D, tf.zeros([32]) as tf.Tensor1D, 8))))([make(x), make(gn)]).map((g) => {
-      const v = Float32Array.from(g.dataSync());
-      g.dispose();
-      return v;
-    }),
-  ];
   try {
     native.setThreads(1);
     const one = run();
     native.setThreads(2);
-    const two = run();
-    one.forEach((v, i) => assert.ok(sameBits(v, two[i]), `output ${i} differs between 1 and 2 threads`));
+    return [one, run()];
   } finally {
     native.setThreads(before);
   }
+}
+
+test("splam's own kernels give the same bits with 1 and with 2 threads (GroupNorm and its gradients, sums over a middle axis, sin, SiLU, AdamW): their work items are fixed, only who runs them changes", { skip }, () => {
+  // Sizes above the addon's 65,536-value threshold, so the elementwise, sum and AdamW paths do run in parallel.
+  const x = input(8, 16, 16, 32);
+  const gn = input(32);
+  const big = input(70, 30, 40);
+  const wide = { shape: [70_001], data: Float32Array.from(next([70_001]).data, (v) => v * 12) };
+  const shape = [300, 257];
+  const [p, g, m, v] = [next(shape), next(shape), next(shape), next(shape)];
+  const attrs = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, scale: 0.7, bc1: 1 - 0.9 ** 3, bc2: 1 - 0.999 ** 3 };
+  const run = () => [
+    ...gradValues(tf.grads((xt: tf.Tensor, gt: tf.Tensor) => tf.sum(tf.square(groupNorm(xt as tf.Tensor4D, gt as tf.Tensor1D, tf.zeros([32]) as tf.Tensor1D, 8))))([make(x), make(gn)])),
+    valuesOf(() => groupNorm(make(x) as tf.Tensor4D, make(gn) as tf.Tensor1D, tf.zeros([32]) as tf.Tensor1D, 8)),
+    valuesOf(() => tf.sum(make(big), 1)),
+    valuesOf(() => tf.sin(make(wide))),
+    valuesOf(() => silu(make(wide))),
+    ...gradValues([tf.grad((t: tf.Tensor) => tf.sum(silu(t)))(make(wide))]),
+    ...tf.tidy(() => (tf.engine().runKernel(ADAMW_KERNEL, { param: make(p), grad: make(g), m: make(m), v: tf.abs(make(v)) }, attrs) as tf.Tensor[]).map((t) => Float32Array.from(t.dataSync()))),
+  ];
+  const [one, two] = onOneAndTwoThreads(run);
+  one.forEach((values, i) => assert.ok(sameBits(values, two[i]), `output ${i} differs between 1 and 2 threads`));
 });
 
-test('a batch computed whole equals, bit for bit, its halves computed apart (so parallel sampling can split rows)', { skip }, () => {
+test("oneDNN's conv2d and matmul, and their gradients, agree with 1 and with 2 threads to 1e-5 (equal bits are not promised: the thread count may change oneDNN's blocking and so its summation order)", { skip }, () => {
+  const x = input(8, 14, 14, 32);
+  const f = input(3, 3, 32, 48);
+  const a = input(300, 256);
+  const b = input(256, 200);
+  const run = () => [
+    valuesOf(() => tf.conv2d(make(x) as tf.Tensor4D, make(f) as tf.Tensor4D, 1, 'same')),
+    ...gradValues(tf.grads((xt: tf.Tensor, ft: tf.Tensor) => tf.sum(tf.square(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'))))([make(x), make(f)])),
+    valuesOf(() => tf.matMul(make(a), make(b))),
+  ];
+  const [one, two] = onOneAndTwoThreads(run);
+  one.forEach((values, i) => assert.ok(relErr(two[i], values) <= 1e-5, `output ${i}: relative difference ${relErr(two[i], values).toExponential(2)} between 1 and 2 threads`));
+});
+
+test('a batch computed whole agrees with its halves computed apart to 1e-5 (equal bits are not promised: oneDNN picks its GEMM and conv kernels by row count and ISA, which is why sampling chunks batches by a fixed size)', { skip }, () => {
   const x = input(6, 12, 12, 16);
   const f = input(3, 3, 16, 24);
   const w = input(16 * 12 * 12, 10);
@@ -241,7 +270,38 @@ test('a batch computed whole equals, bit for bit, its halves computed apart (so 
   const halves = new Float32Array(whole.length);
   halves.set(first);
   halves.set(second, first.length);
-  assert.ok(sameBits(whole, halves));
+  assert.ok(relErr(halves, whole) <= 1e-5, `relative difference ${relErr(halves, whole).toExponential(2)}`);
+});
+
+const TEACHER_CKPT = fileURLToPath(new URL('../../models/teacher-ring2d.ckpt', import.meta.url));
+
+test('chunked sampling on native: 1, 2 and 3 workers equal the serial in-process run bit for bit (MLP student, LCM with fresh noise, B = 2500 in the default chunks of 1024: 1024 + 1024 + 452), every pool planning the same chunks at the same kernel thread count', { skip }, async () => {
+  // The student as distillation builds it: the learned ring teacher plus a new γ-embedding; its layers are oneDNN GEMMs.
+  const spec: SamplingSpec = {
+    schedule: { name: 'scaled-linear' },
+    model: { kind: 'checkpoint', file: TEACHER_CKPT, overrides: { gammaEmbedDim: 16 }, initSeed: 3 },
+    sampler: { kind: 'lcm', timesteps: [999, 759, 499, 259], noise: 'fresh', seed: 5 },
+  };
+  const B = 2500;
+  assert.equal(SAMPLE_CHUNK_ROWS, 1024, 'the chunk sizes named in this test');
+  assert.deepEqual(planChunks(B).map((c) => c.rows), [1024, 1024, 452]);
+  const noise = Float32Array.from(next([B, 2]).data, (v) => v * 1.7);
+  const native = loadNative();
+  const threadsBefore = native.threads();
+  const serial = await sampleSerial(spec, noise, 2);
+  assert.equal(native.threads(), threadsBefore, 'the serial run restores the thread count it changed');
+  assert.ok(serial.every(Number.isFinite));
+  for (const workers of [1, 2, 3]) {
+    const pool = await startSamplingPool(spec, { workers });
+    try {
+      // The plan and the thread count are the pool's, whatever its size: the same as the serial run's.
+      assert.deepEqual(pool.plan(B), planChunks(B), `${workers} workers: chunks`);
+      assert.deepEqual(pool.chunking, { chunkRows: SAMPLE_CHUNK_ROWS, kernelThreads: SAMPLE_KERNEL_THREADS }, `${workers} workers: chunking`);
+      assert.ok(sameBits(await pool.sample(noise, 2), serial), `${workers} workers: samples differ from the serial run`);
+    } finally {
+      await pool.close();
+    }
+  }
 });
 
 test('training through the native kernels keeps the backend data count flat over 20 steps', { skip }, () => {
