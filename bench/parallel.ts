@@ -5,8 +5,10 @@
  * Cases: DDIM with many steps on the exact 8-mode ring teacher (ε* of the mixture), and LCM sampling of an MLP
  * student (the learned ring teacher models/teacher-ring2d.ckpt with a new γ-embedding, as distillation builds it).
  * For each: the serial time in this process; the pool's start-up; the pool's time per batch once started (the
- * speed-up is serial / this); one cold `parallelSample` (start + sample + terminate). Every parallel result is
- * checked to equal the serial one bit for bit. Times are medians of `--repeats` calls after one warm-up call.
+ * speed-up is serial / this); one cold `parallelSample` (start + sample + terminate). Serial and parallel runs
+ * compute the same chunks (the default chunk size and kernel thread count, lib/parallel/sampling.ts), so every
+ * parallel result is checked to equal the serial one bit for bit. Times are medians of `--repeats` calls after one
+ * warm-up call.
  * The machine's load average is recorded before and after: on a shared 2-core machine other work lowers the
  * speed-up.
  *
@@ -23,7 +25,7 @@ import { makeRng } from '../lib/data/rng.js';
 import { ringMixture } from '../lib/data/mixtures.js';
 import { timeGrid } from '../lib/diffusion/grids.js';
 import { makeSchedule, type ScheduleSpec } from '../lib/diffusion/schedules.js';
-import { parallelSample, sampleSerial, startSamplingPool, type SamplingSpec } from '../lib/parallel/sampling.js';
+import { parallelSample, SAMPLE_CHUNK_ROWS, SAMPLE_KERNEL_THREADS, sampleSerial, startSamplingPool, type SamplingSpec } from '../lib/parallel/sampling.js';
 import { machineInfo, medianMs, saveResult } from './common.js';
 
 const args = process.argv.slice(2);
@@ -72,7 +74,11 @@ const cases: Case[] = [
 ];
 
 const loadBefore = os.loadavg();
-console.log(`backend ${describeBackend(backend)}; ${workers} workers; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
+const chunking = { chunkRows: SAMPLE_CHUNK_ROWS, kernelThreads: SAMPLE_KERNEL_THREADS };
+console.log(
+  `backend ${describeBackend(backend)}; ${workers} workers; chunks of ${chunking.chunkRows} rows, ${chunking.kernelThreads} kernel thread(s) ` +
+    `in the serial run and in each worker; load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+);
 
 const results = [];
 for (const c of cases) {
@@ -115,7 +121,7 @@ for (const c of cases) {
   console.log(
     `${c.id.padEnd(16)} B=${String(c.batch).padStart(6)} nfe=${String(c.nfe).padStart(3)}  serial ${serialMs.toFixed(0).padStart(6)} ms  ` +
       `${workers} workers ${poolMs.toFixed(0).padStart(6)} ms (×${r.speedup.toFixed(2)})  start ${pool.startMs.toFixed(0)} ms  ` +
-      `cold ${coldMs.toFixed(0)} ms (×${r.coldSpeedup.toFixed(2)})  bit-identical ${identical}`,
+      `cold ${coldMs.toFixed(0)} ms (×${r.coldSpeedup.toFixed(2)})  bit-identical to serial (same chunks) ${identical}`,
   );
 }
 
@@ -150,6 +156,7 @@ const file = saveResult('parallel', {
   machine: machineInfo(backend),
   command: `node --import tsx bench/parallel.ts ${args.join(' ')}`.trim(),
   repeats,
+  chunking,
   loadAverage: { before: loadBefore, after: loadAfter },
   cases: results,
   sweep,
