@@ -14,6 +14,7 @@
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { StoreError } from '../errors.js';
 import { decodeNumber } from './record.js';
 import type { MetricPoint, MetricSeries } from './types.js';
 
@@ -126,6 +127,21 @@ export function endsWithNewline(fd: number): boolean {
   return b[0] === 0x0a;
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Newlines in `bytes`: whole points in an encoded batch. */
+function countLines(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = bytes.indexOf(0x0a); i !== -1; i = bytes.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/**
+ * The system calls the writer appends with: a fault-injection seam for tests (a full disk: a short write, then
+ * ENOSPC). Production code never changes it.
+ */
+export const metricsIo = { writeSync: writeSync as (fd: number, buffer: Uint8Array, offset: number, length: number) => number };
+
 /**
  * The buffered, append-only writer of one run's series. Synchronous by design: `append` is called from
  * training loops, and exit hooks must flush without awaiting.
@@ -135,15 +151,21 @@ export class MetricWriter {
   readonly #policy: FlushPolicy;
   #fd: number | null;
   #buffer: string[] = [];
+  /** Encoded bytes a failed write left over (the tail of a batch), written first by the next flush. */
+  #unwritten: Buffer = EMPTY;
   #oldest = 0;
   #timer: NodeJS.Timeout | null = null;
   #error: unknown = null;
-  /** Points written to the file by this writer. */
+  /** Points wholly written to the file by this writer. */
   written = 0;
 
-  constructor(file: string, policy: FlushPolicy = DEFAULT_FLUSH) {
+  /** The run whose series this is, for error messages. */
+  readonly runId: string | null;
+
+  constructor(file: string, policy: FlushPolicy = DEFAULT_FLUSH, opts: { runId?: string } = {}) {
     this.file = file;
     this.#policy = policy;
+    this.runId = opts.runId ?? null;
     this.#fd = openSync(file, 'a', 0o644);
     // Do not glue new lines onto a torn one.
     const rfd = openSync(file, 'r');
@@ -154,8 +176,9 @@ export class MetricWriter {
     }
   }
 
+  /** Points logged but not yet (wholly) in the file. */
   get pending(): number {
-    return this.#buffer.length;
+    return this.#buffer.length + countLines(this.#unwritten);
   }
 
   /** Buffer one point; writes the batch when it is full or the oldest point is `intervalMs` old. */
@@ -179,19 +202,36 @@ export class MetricWriter {
     }
   }
 
-  /** Write every buffered point now (one write call). */
+  /**
+   * Write every buffered point now (one write call when the disk takes it all). Bytes the disk did not take (a
+   * short write, then ENOSPC) stay queued from the exact byte where the write stopped: the next flush completes
+   * the partial line instead of writing the batch again, so no point is duplicated and no line is left broken.
+   * @throws StoreError `disk_full` / `write_failed` naming the file and the run; the unwritten points are kept.
+   */
   flushSync(): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
     this.#rethrow();
-    if (this.#buffer.length === 0 || this.#fd === null) return;
-    const data = Buffer.from(this.#buffer.join(''));
+    if (this.#fd === null) return;
+    if (this.#buffer.length > 0) {
+      const fresh = Buffer.from(this.#buffer.join(''));
+      this.#unwritten = this.#unwritten.length === 0 ? fresh : Buffer.concat([this.#unwritten, fresh]);
+      this.#buffer = [];
+    }
+    const data = this.#unwritten;
     let off = 0;
-    while (off < data.length) off += writeSync(this.#fd, data, off, data.length - off);
-    this.written += this.#buffer.length;
-    this.#buffer = [];
+    try {
+      while (off < data.length) off += metricsIo.writeSync(this.#fd, data, off, data.length - off);
+    } catch (err) {
+      this.#unwritten = data.subarray(off);
+      this.written += countLines(data.subarray(0, off));
+      throw this.#writeError(err);
+    } finally {
+      if (off >= data.length) this.#unwritten = EMPTY;
+    }
+    this.written += countLines(data);
   }
 
   /** Flush, optionally fsync, and close. Idempotent. */
@@ -204,6 +244,17 @@ export class MetricWriter {
       closeSync(this.#fd);
       this.#fd = null;
     }
+  }
+
+  #writeError(err: unknown): StoreError {
+    const code = (err as NodeJS.ErrnoException).code;
+    const full = code === 'ENOSPC' || code === 'EDQUOT';
+    const what = this.runId === null ? this.file : `${this.file} (run ${this.runId})`;
+    return new StoreError(
+      full ? 'disk_full' : 'write_failed',
+      `cannot append metric points to ${what}: ${full ? 'the disk is full' : (err as Error).message}${code ? ` (${code})` : ''}; ${this.pending} point(s) are kept in memory and written by the next flush`,
+      { runId: this.runId ?? undefined, file: this.file, cause: err },
+    );
   }
 
   #rethrow(): void {

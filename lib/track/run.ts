@@ -241,6 +241,8 @@ export class FileRun implements Run {
   async #end(fn: string, status: 'finished' | 'failed', error: RunError | null, summary?: Record<string, number>): Promise<RunRecord> {
     this.#open(fn);
     if (summary !== undefined) this.#explicit = { ...this.#explicit, ...this.#checkSummary(fn, summary) };
+    // Write the points first: on a full disk this throws and the run stays open, so finish/fail can be retried.
+    this.#writer.flushSync();
     this.close(true);
     const final = this.#summary();
     const now = Date.now();

@@ -340,22 +340,24 @@ export class FileRunStore implements RunStore, RunHost {
       data.runs[id] = record;
       return record;
     });
-    const run = new FileRun(this, rec, new MetricWriter(this.paths.metricsFile(rec.id), this.#opts.flush), { heartbeatMs: this.#opts.heartbeatMs });
+    const run = new FileRun(this, rec, this.#writer(rec.id), { heartbeatMs: this.#opts.heartbeatMs });
     this.#attach(run);
     return run;
   }
 
+  /**
+   * Claim a stopped run for this process. The status check and the claim are one step under the store lock, so
+   * of two processes resuming one run at once exactly one wins; the other gets `run_active` and writes nothing.
+   */
   async resumeRun(id: string): Promise<Run> {
     this.#check();
     checkRunId('resumeRun', id);
-    const current = await this.getRun(id);
-    if (current.status === 'running') {
-      throw new StoreError('run_active', `run ${id} is still running (pid ${current.pid} on ${current.host}); it cannot be resumed twice`, { runId: id });
-    }
-    const series = await readSeriesFile(this.paths.metricsFile(id));
-    const latest = latestByKey(series.points);
     const now = Date.now();
     const rec = await this.commit(id, (r) => {
+      const current = deriveStatus(r, this.#probe());
+      if (current.status === 'running') {
+        throw new StoreError('run_active', `run ${id} is still running (pid ${current.pid} on ${current.host}); it cannot be resumed twice`, { runId: id });
+      }
       r.status = 'running';
       r.endedAt = null;
       r.error = null;
@@ -365,12 +367,18 @@ export class FileRunStore implements RunStore, RunHost {
       r.host = os.hostname();
       r.resumedAt = [...r.resumedAt, now];
     });
+    // Read the series once the run is ours: no other process writes it now.
+    const latest = latestByKey((await readSeriesFile(this.paths.metricsFile(id))).points);
     // Summary values that no series produced were set explicitly: keep them explicit.
     const explicit = Object.fromEntries(Object.entries(rec.summary).filter(([k]) => !latest.has(k)));
     await writeFile(this.paths.heartbeatFile(id), '');
-    const run = new FileRun(this, rec, new MetricWriter(this.paths.metricsFile(id), this.#opts.flush), { heartbeatMs: this.#opts.heartbeatMs }, latest, explicit);
+    const run = new FileRun(this, rec, this.#writer(id), { heartbeatMs: this.#opts.heartbeatMs }, latest, explicit);
     this.#attach(run);
     return run;
+  }
+
+  #writer(id: string): MetricWriter {
+    return new MetricWriter(this.paths.metricsFile(id), this.#opts.flush, { runId: id });
   }
 
   async deleteRun(id: string, opts: { force?: boolean } = {}): Promise<void> {

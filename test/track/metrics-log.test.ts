@@ -1,11 +1,14 @@
 /** Append-only metric series: line format, flush policy, torn lines. */
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodePoint, latestByKey, MetricWriter, parseSeries, readSeriesFile, toSeries } from '../../lib/track/metrics-log.js';
-import { tempDir } from './helpers.js';
+import { StoreError } from '../../lib/errors.js';
+import { openStore } from '../../lib/track/index.js';
+import { encodePoint, latestByKey, metricsIo, MetricWriter, parseSeries, readSeriesFile, toSeries } from '../../lib/track/metrics-log.js';
+import { NO_GIT, rejectsStore, tempDir } from './helpers.js';
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
 
@@ -82,4 +85,102 @@ test('a writer reopening a file with a torn last line starts on a new line, so o
   appendFileSync(file, '{"k"');
   assert.equal((await readSeriesFile(file)).torn, true);
   assert.deepEqual(await readSeriesFile(path.join(path.dirname(file), 'none.jsonl')), { points: [], torn: false, badLines: [] }, 'a missing file is an empty series');
+});
+
+/**
+ * A full disk at the fs layer: the next write(2) of the writer writes `partial` bytes, the one after fails with
+ * ENOSPC; `restore()` gives the disk its space back.
+ */
+function fillDisk(partial: number): { restore: () => void; calls: () => number } {
+  const real = metricsIo.writeSync;
+  let calls = 0;
+  metricsIo.writeSync = (fd, buf, off, len) => {
+    calls++;
+    if (calls === 1 && partial > 0) return real(fd, buf, off, Math.min(partial, len));
+    throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+  };
+  return { restore: () => void (metricsIo.writeSync = real), calls: () => calls };
+}
+
+test('disk full in the middle of a batch: the error names the file and the run; a retried flush writes each point once, no broken line', async () => {
+  const file = path.join(tempDir(), 'm.jsonl');
+  const w = new MetricWriter(file, { batchSize: 1000, intervalMs: 60_000 }, { runId: 'r1' });
+  for (let s = 0; s < 100; s++) w.append('loss', s, s / 7, 1000 + s);
+  const disk = fillDisk(1234); // not on a line boundary
+  try {
+    assert.throws(() => w.flushSync(), (err: unknown) => {
+      assert.ok(err instanceof StoreError);
+      assert.equal(err.code, 'disk_full');
+      assert.equal(err.details.runId, 'r1');
+      assert.equal(err.details.file, file);
+      assert.match(err.message, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(run r1\\): the disk is full \\(ENOSPC\\)`));
+      return true;
+    });
+    for (let s = 100; s < 110; s++) w.append('loss', s, s / 7, 1000 + s); // logging goes on meanwhile
+    assert.throws(() => w.flushSync(), /disk is full/, 'still full: a second flush fails the same way');
+  } finally {
+    disk.restore();
+  }
+  w.flushSync();
+  w.close(true);
+  const r = await readSeriesFile(file);
+  assert.deepEqual(r.points.map((p) => p.step), Array.from({ length: 110 }, (_, s) => s), 'every step once, in order');
+  assert.equal(r.torn, false);
+  assert.deepEqual(r.badLines, []);
+  assert.equal(w.written, 110);
+});
+
+test('disk full under a run: flush rejects naming the run; after space comes back finish writes every point once', async () => {
+  const dir = tempDir();
+  const store = await openStore(dir, { flush: { batchSize: 64, intervalMs: 60_000 } });
+  const run = await store.startRun({ experiment: 'full-disk', provenance: NO_GIT });
+  for (let s = 0; s < 50; s++) run.logMetric('loss', s, s);
+  const disk = fillDisk(777);
+  try {
+    await rejectsStore(run.flush(), { code: 'disk_full', runId: run.id, file: path.join(dir, 'runs', run.id, 'metrics.jsonl'), message: new RegExp(`run ${run.id}`) });
+    await rejectsStore(run.finish(), { code: 'disk_full', runId: run.id });
+  } finally {
+    disk.restore();
+  }
+  assert.equal(run.record().status, 'running', 'a finish that could not write its points leaves the run open');
+  await run.finish();
+  const [loss] = await store.readMetrics(run.id, ['loss']);
+  assert.deepEqual(loss.step, Array.from({ length: 50 }, (_, s) => s));
+  assert.deepEqual((await store.doctor({ deep: true })).issues, [], 'no torn or bad lines');
+  await store.close();
+});
+
+test('disk full on a real 64 KiB tmpfs: after space comes back the series holds every point once (skips where mount is not allowed)', async (t) => {
+  const mnt = tempDir('splam-tmpfs-');
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mount.status !== 0) {
+    t.skip(`cannot mount a tmpfs here (${(mount.stderr || mount.error?.message || '').trim() || `exit ${mount.status}`}); the injected-ENOSPC tests above cover this path`);
+    return;
+  }
+  try {
+    const filler = path.join(mnt, 'filler');
+    const store = await openStore(path.join(mnt, 'store'), { flush: { batchSize: 100_000, intervalMs: 60_000 } });
+    const run = await store.startRun({ experiment: 'tmpfs', provenance: NO_GIT });
+    writeFileSync(filler, Buffer.alloc(16 * 1024));
+    let steps = 0;
+    let failed: unknown = null;
+    while (failed === null && steps < 20_000) {
+      for (let i = 0; i < 100; i++) run.logMetric('loss', steps / 3, steps++);
+      try {
+        await run.flush();
+      } catch (err) {
+        failed = err;
+      }
+    }
+    assert.ok(failed instanceof StoreError && failed.code === 'disk_full', `the disk filled up: ${String(failed)}`);
+    assert.match(failed.message, new RegExp(`\\(run ${run.id}\\): the disk is full \\(ENOSPC\\)`));
+    rmSync(filler);
+    await run.finish();
+    const [loss] = await store.readMetrics(run.id, ['loss']);
+    assert.deepEqual(loss.step, Array.from({ length: steps }, (_, s) => s), 'every step once');
+    assert.deepEqual((await store.doctor({ deep: true })).issues, [], 'no torn or bad lines');
+    await store.close();
+  } finally {
+    spawnSync('umount', ['-l', mnt]); // lazy: a failed assertion may leave a file open
+  }
 });

@@ -3,7 +3,7 @@
  * and a run killed with -9 reads back as crashed with every flushed point.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { openStore } from '../../lib/track/index.js';
@@ -86,4 +86,52 @@ test('SIGTERM flushes buffered points before the process dies (exit hook), and t
   const [loss] = await store.readMetrics(id, ['loss']);
   assert.equal(loss.step.length, 40, 'all 40 buffered points were flushed on SIGTERM');
   assert.equal((await store.getRun(id)).status, 'crashed');
+});
+
+test('two processes resuming one run at the same millisecond: exactly one resumes, the other gets run_active and writes nothing (5 trials)', async () => {
+  const TRIALS = 5;
+  const base = tempDir();
+  const stores: { dir: string; id: string }[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    const dir = path.join(base, `s${t}`);
+    const store = await openStore(dir);
+    const run = await store.startRun({ experiment: 'resume-race', provenance: { gitCommit: null, gitDirty: null, gitBranch: null } });
+    for (let s = 0; s < 100; s++) run.logMetric('loss', s, s);
+    await run.fail(new Error('interrupted'));
+    await store.close();
+    stores.push({ dir, id: run.id });
+  }
+  // All trials at once, each pair released at one shared instant (children take about a second to start).
+  const startAt = Date.now() + 4000;
+  const pairs = stores.map(({ dir, id }) => [0, 1].map(() => spawnTs('test/track/fixtures/resumer.ts', [dir, id, String(startAt)])));
+  const outcomes = await Promise.all(
+    pairs.map(async (pair, t) => {
+      const lines = await Promise.all(pair.map((c) => Promise.race([c.line('resumed'), c.line('refused')])));
+      writeFileSync(path.join(stores[t].dir, 'release'), '');
+      const exits = await Promise.all(pair.map((c) => c.exited));
+      for (const e of exits) assert.equal(e.code, 0, e.stderr);
+      return { lines, pids: pair.map((c) => c.proc.pid) };
+    }),
+  );
+  let late = 0;
+  let both = 0;
+  for (let t = 0; t < TRIALS; t++) {
+    const { lines, pids } = outcomes[t];
+    late += lines.filter((l) => l.endsWith(' 1')).length;
+    const winners = lines.filter((l) => l.startsWith('resumed'));
+    if (winners.length !== 1) {
+      both++;
+      continue;
+    }
+    assert.match(lines.find((l) => l.startsWith('refused'))!, /^refused run_active /);
+    const store = await openStore(stores[t].dir, { create: false });
+    const rec = await store.getRun(stores[t].id);
+    assert.equal(rec.status, 'finished');
+    assert.equal(rec.resumedAt.length, 1, `trial ${t}: claimed once`);
+    assert.equal(rec.summary.winner, pids[lines.indexOf(winners[0])], `trial ${t}: the summary is the winner's`);
+    const [loss] = await store.readMetrics(stores[t].id, ['loss']);
+    assert.deepEqual(loss.step, Array.from({ length: 105 }, (_, s) => s), `trial ${t}: every step once`);
+    await store.close();
+  }
+  assert.equal(both, 0, `${both} of ${TRIALS} trials resumed the run in both processes (${late} of ${2 * TRIALS} processes reached the barrier late)`);
 });
