@@ -71,9 +71,17 @@ export const spladSchema = z
         /** Noise seed shared by every run that compares. */
         seed: z.number().int().default(1000),
         gridPerClass: z.number().int().min(0).default(4),
+        /**
+         * A training curve: every `every` steps (0 = off; also at step 0), FID / precision / recall of the online
+         * student at `steps` sampler steps from `samples` shared noises (`curve/fid`, … series).
+         */
+        curve: z
+          .object({ every: z.number().int().min(0).default(0), samples: z.number().int().min(4).default(1000), steps: z.number().int().min(1).default(4) })
+          .strict()
+          .default({ every: 0, samples: 1000, steps: 4 }),
       })
       .strict()
-      .default({ classifier: 'models/classifier-fmnist.ckpt', samples: 1000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', weights: 'online', seed: 1000, gridPerClass: 4 }),
+      .default({ classifier: 'models/classifier-fmnist.ckpt', samples: 1000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', weights: 'online', seed: 1000, gridPerClass: 4, curve: { every: 0, samples: 1000, steps: 4 } }),
     /** Write the student here (e.g. models/splad-splam-fmnist.ckpt) plus `<file>.json`. */
     export: z.string().min(1).optional(),
   })
@@ -83,6 +91,7 @@ export const spladSchema = z
     c.eval.steps.forEach((s, i) => {
       if (s > points) ctx.addIssue({ code: 'custom', path: ['eval', 'steps', i], message: `at most numDdimTimesteps = ${points}` });
     });
+    if (c.eval.curve.steps > points) ctx.addIssue({ code: 'custom', path: ['eval', 'curve', 'steps'], message: `at most numDdimTimesteps = ${points}` });
   });
 
 export type SpladConfig = z.output<typeof spladSchema>;

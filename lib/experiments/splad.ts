@@ -175,6 +175,24 @@ export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: nu
   };
 }
 
+/** The FID training curve (config `eval.curve`): the online student from fixed noises against the test set. */
+function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+  const e = c.eval;
+  const classifier = loadClassifier(readClassifierCheckpoint(e.classifier));
+  const ref = makeReference(classifier, loadFashionMnist('test', { limit: c.data.testLimit }));
+  const noise = latentNoise(e.curve.samples, s.ae.latentShape, s.latents.classNames.length, e.seed);
+  return {
+    at: () => {
+      const { row } = evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing }), noise, { ae: s.ae, scale: s.scale, ref });
+      return { 'curve/fid': row.fid, 'curve/precision': row.precision, 'curve/recall': row.recall };
+    },
+    dispose: () => {
+      ref.dispose();
+      disposeParams(classifier.params);
+    },
+  };
+}
+
 export function encodeSpladCheckpoint(s: SpladState): Uint8Array {
   const meta: SpladMeta = { kind: 'splad', stepsDone: s.stepsDone, rng: s.rng.state(), adamStep: s.adam.state.step };
   return encodeCheckpoint({
@@ -222,9 +240,11 @@ async function evaluate(s: SpladState, c: SpladConfig, ctx: ExperimentContext): 
 export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
   const s = setupSplad(c);
   const diag = c.diagnostics.every > 0 ? spladDiagnostics(s, c) : undefined;
+  const curve = c.eval.curve.every > 0 ? spladCurve(s, c) : undefined;
   try {
     if (ctx.resume) restoreSplad(s, ctx.resume);
     if (diag && s.stepsDone === 0) ctx.run.logMetrics(diag.at(0), 0);
+    if (curve && s.stepsDone === 0) ctx.run.logMetrics(curve.at(0), 0);
     const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
@@ -233,6 +253,7 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
       step: () => {
         const r = spladStep(s, c);
         if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(diag.at(s.stepsDone), s.stepsDone);
+        if (curve && s.stepsDone % c.eval.curve.every === 0) ctx.run.logMetrics(curve.at(s.stepsDone), s.stepsDone);
         return r;
       },
       encode: () => encodeSpladCheckpoint(s),
@@ -273,6 +294,7 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
     return { summary, report: `${head}\n${table}${exported}` };
   } finally {
     diag?.dispose();
+    curve?.dispose();
     disposeSplad(s);
   }
 }

@@ -46,9 +46,9 @@ export function splamUpdate<C>(a: SplamUpdateArgs<C>): { loss: number; gradNorm:
   }
 }
 
-/** γ bins of the diagnostics: γ = 1 exactly (LCM's sample), then quarters of [0, 1). */
+/** γ bins of the diagnostics: `g1`, γ = 1 exactly (LCM's sample), then quarters of [0, 1). */
 export const GAMMA_BINS = [
-  { name: 'g=1', test: (g: number) => g === 1 },
+  { name: 'g1', test: (g: number) => g === 1 },
   { name: 'g0.00-0.25', test: (g: number) => g < 0.25 },
   { name: 'g0.25-0.50', test: (g: number) => g >= 0.25 && g < 0.5 },
   { name: 'g0.50-0.75', test: (g: number) => g >= 0.5 && g < 0.75 },
