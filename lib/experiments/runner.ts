@@ -87,7 +87,16 @@ async function execute(kind: ExperimentKind, config: unknown, run: Run, opts: Ru
 }
 
 export async function runConfigFile(file: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
-  const raw = applyOverrides(readConfigFile(file), opts.overrides ?? []);
+  return runConfig(readConfigFile(file), file, opts);
+}
+
+/**
+ * {@link runConfigFile} for a config already in memory (a sweep plan row): `source` names it in errors and is
+ * recorded as the `config` tag (unless `opts.tags` sets one); the run name defaults to its base name.
+ */
+export async function runConfig(input: Record<string, unknown>, source: string, opts: RunFileOptions = {}): Promise<RunFileResult> {
+  const file = source;
+  const raw = applyOverrides(input, opts.overrides ?? []);
   const { kind, config } = await validateConfig(raw, file);
   const backend = await initBackend();
   const store = await openStore(opts.storeDir);

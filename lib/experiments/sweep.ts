@@ -36,6 +36,24 @@ export interface SweepPoint {
 /** A point with its run name ({@link pointName}). */
 export type NamedPoint = SweepPoint & { name: string };
 
+/**
+ * One row of a sweep plan: a point with its run name, its full validated config and its seed. A row is all a
+ * worker needs to run the point (`splam sweep run-point <plan> <index>`): the local pool, a Slurm array task
+ * (SLURM_ARRAY_TASK_ID) and a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) all execute the same rows.
+ */
+export interface PlanRow extends NamedPoint {
+  /** The sweep this row belongs to (its runs are tagged `sweep=<id>`). */
+  sweepId: string;
+  /** The config file the sweep was planned from (recorded as the run's `config` tag). */
+  source: string;
+  /** Experiment kind (`distill`, `teacher`, …). */
+  kind: string;
+  /** The seed the run records (the kind's seedOf of the config). */
+  seed: number;
+  /** The point's config as validated (defaults filled in); validating it again gives the same config. */
+  config: Record<string, unknown>;
+}
+
 /** What {@link validatePoints} calls for each point: `validateConfig` of runner.ts (injected, so this module stays free of tfjs). */
 export type ValidateFn = (raw: Record<string, unknown>, source: string) => Promise<{ kind: ExperimentKind; config: unknown }>;
 
@@ -169,14 +187,21 @@ export function newSweepId(now: Date = new Date(), rand: number = Math.floor(Mat
 
 /**
  * Validate every point's full config (`raw` with the point's overrides applied) before anything runs.
+ * @returns each point's kind and validated config, in point order.
  * An issue shared by several points is reported once, naming them (`points {k: 10}; {k: 20}` or `every point`).
  * @throws ConfigError with every issue of every point; each message starts with the point(s).
  */
-export async function validatePoints(raw: Record<string, unknown>, points: readonly SweepPoint[], source: string, validate: ValidateFn): Promise<void> {
+export async function validatePoints(
+  raw: Record<string, unknown>,
+  points: readonly SweepPoint[],
+  source: string,
+  validate: ValidateFn,
+): Promise<{ kind: ExperimentKind; config: unknown }[]> {
   const byIssue = new Map<string, { issue: ConfigIssue; labels: string[] }>();
+  const valid: { kind: ExperimentKind; config: unknown }[] = [];
   for (const point of points) {
     try {
-      await validate(applyOverrides(raw, point.overrides), source);
+      valid.push(await validate(applyOverrides(raw, point.overrides), source));
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const issue of err.issues) {
@@ -187,7 +212,7 @@ export async function validatePoints(raw: Record<string, unknown>, points: reado
       }
     }
   }
-  if (byIssue.size === 0) return;
+  if (byIssue.size === 0) return valid;
   const issues = [...byIssue.values()].map(({ issue, labels }) => {
     const where = labels.length === points.length && points.length > 1 ? `every point` : `point${labels.length > 1 ? 's' : ''} ${labels.join('; ')}`;
     return { ...issue, message: `${where}: ${issue.message}` };
@@ -196,18 +221,23 @@ export async function validatePoints(raw: Record<string, unknown>, points: reado
 }
 
 /**
- * Everything before the first run: expand the axes, validate every point against `raw` (the config file's
- * contents) and name each point's run `<name>[k=10,seed=0]`.
+ * Everything before the first run, for every engine: expand the axes, validate every point against `raw` (the
+ * config file's contents), name each point's run `<name>[k=10,seed=0]` and return the plan rows.
  * @param opts.name run name base; default the config's `name`, else the file's base name without `.json`.
+ * @param opts.sweepId recorded in each row; default a fresh {@link newSweepId}.
  * @throws ConfigError from {@link validatePoints}
  */
 export async function planSweep(
   raw: Record<string, unknown>,
   axes: readonly SweepAxis[],
-  opts: { source: string; name?: string; validate: ValidateFn },
-): Promise<NamedPoint[]> {
+  opts: { source: string; name?: string; validate: ValidateFn; sweepId?: string },
+): Promise<PlanRow[]> {
   const grid = expandGrid(axes);
-  await validatePoints(raw, grid, opts.source, opts.validate);
+  const valid = await validatePoints(raw, grid, opts.source, opts.validate);
   const base = opts.name ?? (typeof raw.name === 'string' ? raw.name : basename(opts.source).replace(/\.json$/, ''));
-  return grid.map((p) => ({ ...p, name: pointName(base, p) }));
+  const sweepId = opts.sweepId ?? newSweepId();
+  return grid.map((p, i) => {
+    const { kind, config } = valid[i];
+    return { ...p, name: pointName(base, p), sweepId, source: opts.source, kind: kind.kind, seed: kind.seedOf(config), config: config as Record<string, unknown> };
+  });
 }
