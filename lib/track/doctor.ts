@@ -9,11 +9,14 @@
  *   - checks each series file's last byte (a torn last line) and, with `deep`, parses every line;
  *   - finds `running` runs whose process is gone or heartbeat is stale, and persists them as `crashed` with
  *     `endedAt` = last heartbeat and the summary completed from their series;
- *   - removes temp files left by killed writers and folders of half-deleted runs;
+ *   - removes temp files left by killed writers (also inside artifact folders) and folders of half-deleted runs;
+ *   - a run folder without a readable run.json that the index cannot restore: removes it when it holds nothing
+ *     but its heartbeat and empty files (a start killed, or a disk that filled, before run.json was written),
+ *     else moves it to `quarantine/<id>-<time>` so nothing is lost and the store reads clean again;
  *   - rewrites the index from the run records when anything differs.
  */
 import { openSync, closeSync } from 'node:fs';
-import { readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreError } from '../errors.js';
 import { AtomicJsonFile } from './adapter.js';
@@ -29,7 +32,45 @@ import type { DoctorIssue, DoctorReport, RunRecord } from './types.js';
 const INDEX_CODES = new Set<DoctorIssue['code']>(['corrupt_index', 'missing_index', 'missing_from_index', 'orphan_index_entry', 'stale_index_entry', 'stale_running', 'bad_run_record']);
 
 /** Issues that `repair` fixes; the others (foreign entries, torn or bad metric lines) are only reported. */
-export const REPAIRABLE = new Set<DoctorIssue['code']>([...INDEX_CODES, 'stray_temp', 'trash']);
+export const REPAIRABLE = new Set<DoctorIssue['code']>([...INDEX_CODES, 'stray_temp', 'trash', 'aborted_start', 'orphan_run_folder']);
+
+/** Where doctor moves run folders it cannot rebuild a record for (inside the store, beside `runs/`). */
+export const QUARANTINE_DIR = 'quarantine';
+
+/** Files a start writes before run.json; a folder holding only these (empty, or the heartbeat) never started. */
+const START_FILES = new Set(['heartbeat', 'metrics.jsonl', 'artifacts']);
+
+/** Whether a run folder holds nothing but its heartbeat and empty start files (no points, no artifacts). */
+async function neverStarted(folder: string): Promise<boolean> {
+  for (const entry of await readdir(folder, { withFileTypes: true })) {
+    if (!START_FILES.has(entry.name) && !TEMP_FILE_PATTERN.test(entry.name)) return false;
+    const full = path.join(folder, entry.name);
+    if (entry.isDirectory()) {
+      if ((await readdir(full)).length > 0) return false;
+    } else if (entry.name !== 'heartbeat' && !TEMP_FILE_PATTERN.test(entry.name) && (await stat(full)).size > 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Temp files anywhere under `dir` (artifact names may nest folders). */
+async function tempFilesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return out;
+    throw err;
+  }
+  for (const e of entries) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await tempFilesUnder(full)));
+    else if (TEMP_FILE_PATTERN.test(e.name)) out.push(full);
+  }
+  return out;
+}
 
 /** Whether a report lists anything that `repair` would fix. */
 export function needsRepair(report: DoctorReport): boolean {
@@ -110,6 +151,8 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
     // 3. Every run folder.
     const records = new Map<string, RunRecord>();
     const rewrite = new Map<string, RunRecord>(); // run.json files to (re)write
+    const aborted: string[] = []; // folders of starts that never wrote run.json
+    const orphans: { id: string; folder: string }[] = []; // folders with data but no record
     let entries: import('node:fs').Dirent[] = [];
     try {
       entries = await readdir(paths.runs, { withFileTypes: true });
@@ -132,19 +175,29 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
       for (const name of await readdir(full)) {
         if (TEMP_FILE_PATTERN.test(name)) strays.push(path.join(full, name));
       }
+      strays.push(...(await tempFilesUnder(paths.artifactsDir(id))));
       let rec: RunRecord | null = null;
+      let problem = `run ${id} has no run.json`;
       try {
         rec = await runFile(paths.runFile(id), id).read();
-        if (rec === null) issues.push({ code: 'bad_run_record', runId: id, file: paths.runFile(id), message: `run ${id} has no run.json` });
       } catch (err) {
-        issues.push({ code: 'bad_run_record', runId: id, file: paths.runFile(id), message: (err as Error).message.split('\n')[0] });
+        problem = (err as Error).message.split('\n')[0];
       }
       if (rec === null) {
         if (Object.hasOwn(indexed, id)) {
+          issues.push({ code: 'bad_run_record', runId: id, file: paths.runFile(id), message: problem });
           rec = indexed[id];
           rewrite.set(id, rec); // restore run.json from the index's copy
         } else {
-          continue; // nothing to rebuild from; the folder is left alone
+          // Nothing to rebuild a record from: drop the folder if it holds nothing, else set it aside.
+          if (await neverStarted(full)) {
+            issues.push({ code: 'aborted_start', runId: id, file: full, message: `run folder ${id} holds only its heartbeat: its start was interrupted before run.json was written (removed on repair)` });
+            aborted.push(full);
+          } else {
+            issues.push({ code: 'orphan_run_folder', runId: id, file: full, message: `run folder ${id} has data but no usable run.json (${problem}) and no copy in the index (moved to ${QUARANTINE_DIR}/ on repair)` });
+            orphans.push({ id, folder: full });
+          }
+          continue;
         }
       }
 
@@ -196,6 +249,14 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
       if (trash) actions.push(`removed ${trash} half-deleted run folder(s)`);
       for (const file of strays) await rm(file, { force: true });
       if (strays.length) actions.push(`removed ${strays.length} temp file(s) left by interrupted writes`);
+      for (const folder of aborted) await rm(folder, { recursive: true, force: true });
+      if (aborted.length) actions.push(`removed ${aborted.length} run folder(s) of runs that never started`);
+      if (orphans.length) {
+        const quarantine = path.join(paths.root, QUARANTINE_DIR);
+        await mkdir(quarantine, { recursive: true });
+        for (const o of orphans) await rename(o.folder, path.join(quarantine, `${o.id}-${stamp(opts.probe.now)}`));
+        actions.push(`moved ${orphans.length} run folder(s) without a record to ${quarantine}`);
+      }
       for (const [id, rec] of rewrite) await runFile(paths.runFile(id), id).write(rec);
       const crashed = issues.filter((i) => i.code === 'stale_running').length;
       if (crashed) actions.push(`recorded ${crashed} run(s) as crashed`);

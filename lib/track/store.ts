@@ -335,8 +335,14 @@ export class FileRunStore implements RunStore, RunHost {
         error: null,
         resumedAt: [],
       };
-      await writeFile(this.paths.heartbeatFile(id), '');
-      await runFile(this.paths.runFile(id), id).write(record);
+      try {
+        await writeFile(this.paths.heartbeatFile(id), '');
+        await runFile(this.paths.runFile(id), id).write(record);
+      } catch (err) {
+        // A full disk or a vanished folder: leave no half-made run folder behind (doctor removes one a kill leaves).
+        await rm(this.paths.runDir(id), { recursive: true, force: true }).catch(() => undefined);
+        throw new StoreError('write_failed', `cannot start run ${id}: writing ${this.paths.runDir(id)} failed: ${(err as Error).message}`, { runId: id, file: this.paths.runDir(id), cause: err });
+      }
       data.runs[id] = record;
       return record;
     });

@@ -174,7 +174,11 @@ export interface DoctorIssue {
     | 'bad_metric_lines'
     | 'stale_running'
     | 'stray_temp'
-    | 'trash';
+    | 'trash'
+    /** A run folder with nothing but a heartbeat (and empty files): a start killed before its run.json. Removed. */
+    | 'aborted_start'
+    /** A run folder with data but no readable run.json and no index copy to restore from. Moved to quarantine/. */
+    | 'orphan_run_folder';
   message: string;
   runId?: string;
   file?: string;
