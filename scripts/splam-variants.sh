@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The SPLAM-variant study of README §4: every run of its tables, by phase. Each line of a phase is one recorded run
+# (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
+# the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
+#   bash scripts/splam-variants.sh toys|gmm|skips|budget|lr|latent|all   [--dry-run]
+# Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
+# Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PHASE=${1:?usage: splam-variants.sh toys|gmm|skips|budget|lr|latent|all [--dry-run]}
+DRY=${2:-}
+LOGS=${SPLAM_LOGS:-/tmp/splam-variants}
+mkdir -p "$LOGS"
+
+# Variants: a name and the --set overrides that make it from the SPLAM config (experiments/<data>-splam.json).
+declare -A V=(
+  [lcm]="--set objective.gamma={\"kind\":\"fixed\",\"value\":1}"
+  [splam]=""
+  [p25]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.25}"
+  [p50]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5}"
+  [matched]="--set objective.conditioning=\"matched\""
+  [matched-p50]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5}"
+  [curriculum]="--set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
+  [matched-curriculum]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
+  [matched-p50-smooth]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaEmbedScale=1"
+  [matched-p50-linear]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set objective.sigmaGammaForm=\"linear\""
+)
+
+lines=()
+toy() { # data variant seed [extra --set …] [suffix]
+  local data=$1 v=$2 seed=$3 extra=${4:-} suffix=${5:-}
+  lines+=("v-$data-$v$suffix-s$seed|experiments/$data-splam.json|${V[$v]} --set seed=$seed --set diagnostics.every=250 $extra")
+}
+case " $PHASE " in *" toys "*|*" all "*)
+  for v in lcm splam p25 p50 matched matched-p50 curriculum matched-curriculum matched-p50-smooth matched-p50-linear; do for s in 0 1 2; do toy ring2d $v $s; done; done ;; esac
+case " $PHASE " in *" gmm "*|*" all "*)
+  for v in lcm splam p50 matched matched-p50; do for s in 0 1 2; do toy gmm16d $v $s; done; done ;; esac
+case " $PHASE " in *" skips "*|*" all "*)
+  for k in 100 50; do n=$((1000 / k)); for s in 0 1 2; do for v in lcm matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=$n" "-k$k"; done; done; done ;; esac
+case " $PHASE " in *" budget "*|*" all "*)
+  for v in lcm matched-p50; do for s in 0 1 2; do toy ring2d $v $s "--set train.steps=8000 --set train.checkpointEvery=1000 --set diagnostics.every=1000" "-8k"; done; done ;; esac
+case " $PHASE " in *" lr "*|*" all "*)
+  for lr in 0.0001 0.001; do for v in lcm matched-p50; do for s in 0 1; do toy ring2d $v $s "--set train.lr=$lr" "-lr$lr"; done; done; done ;; esac
+case " $PHASE " in *" latent "*|*" all "*)
+  # SPLAD on Fashion-MNIST latents: 1,000 steps, FID from 5,000 samples, an FID curve every 125 steps (1,000 samples).
+  for vs in lcm:0 matched-p50:0 splam:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-s$s.ckpt\"")
+  done ;; esac
+
+finished() { node bin/splam.mjs runs ls --json --status finished 2>/dev/null | python3 -c "import json,sys; print('\n'.join(r['name'] for r in json.load(sys.stdin)))"; }
+done_names=$(finished || true)
+todo=()
+for l in "${lines[@]}"; do name=${l%%|*}; grep -qx -- "$name" <<<"$done_names" || todo+=("$l"); done
+echo "splam-variants: phase $PHASE, ${#lines[@]} runs, ${#todo[@]} to do (logs in $LOGS)"
+[ "$DRY" = "--dry-run" ] && { printf '%s\n' "${todo[@]}"; exit 0; }
+run_one() {
+  IFS='|' read -r name config sets <<<"$1"
+  local args
+  read -ra args <<<"$sets"   # JSON values hold no spaces; no eval, so their quotes reach splam as written
+  if OMP_NUM_THREADS=1 node bin/splam.mjs run "$config" "${args[@]}" --name "$name" >"$LOGS/$name.log" 2>&1; then echo "done   $name"; else echo "FAILED $name (see $LOGS/$name.log)"; fi
+}
+export -f run_one; export LOGS
+printf '%s\n' "${todo[@]}" | xargs -d '\n' -P "${SPLAM_PARALLEL:-2}" -I{} bash -c 'run_one "$@"' _ {}
