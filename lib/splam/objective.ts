@@ -23,7 +23,7 @@ import { CONDITIONINGS, consistencyFromEps, studentView, type Conditioning } fro
 import { checkGammaDistribution, sampleGamma, type GammaDistribution } from './gamma.js';
 import type { SolverGrid } from './grid.js';
 import { checkLoss, consistencyDistance, perSampleDistance, type LossSpec } from './loss.js';
-import { sigmaGamma, type SigmaGammaForm, SIGMA_GAMMA_FORMS, subPathCoefs, disposeCoefs } from './sl-ode.js';
+import { sigmaGamma, slOdePoint, type SigmaGammaForm, SIGMA_GAMMA_FORMS, subPathCoefs, disposeCoefs } from './sl-ode.js';
 
 /**
  * A γ-conditioned noise predictor, the SPLAM student (LCM students ignore γ).
@@ -143,9 +143,8 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
       const target = consistencyFromEps(xs, epsTgt, { alpha: coefs.alphaS, sigma: coefs.sigmaS, cSkip: cSkipS, cOut: cOutS });
       // The SL-ODE point and its noise level.
       const gammaTensor = tf.tensor1d(gamma);
-      const g = perSample(gammaTensor, r);
-      const xGamma = xt.mul(g).add(xs.mul(perSample(coefs.r, r)).mul(tf.sub(1, g)));
-      const sg = sigmaGamma(coefs, gammaTensor, o.sigmaGammaForm) as tf.Tensor1D;
+      const xGamma = slOdePoint(xt, xs, gammaTensor, coefs.r, gamma);
+      const sg = sigmaGamma(coefs, gammaTensor, o.sigmaGammaForm, gamma) as tf.Tensor1D;
       const alphaT = coefs.alphaT.clone();
       const cSkipT = tf.tensor1d(t.map((v) => cSkip(v, o.boundary)));
       const cOutT = tf.tensor1d(t.map((v) => cOut(v, o.boundary)));

@@ -67,9 +67,13 @@ export function disposeCoefs(c: SubPathCoefs): void {
   for (const v of Object.values(c)) if (typeof v !== 'number') v.dispose();
 }
 
-/** @throws ArgumentError unless every γ is in [0, 1]. */
-export function checkGamma(fn: string, gamma: Coef): void {
-  const values = typeof gamma === 'number' ? [gamma] : Array.from(gamma.dataSync());
+/**
+ * @param host the values of a γ tensor already on the host (training draws γ there): checked instead of reading the
+ *   tensor back, which on a GPU backend would force a synchronous download.
+ * @throws ArgumentError unless every γ is in [0, 1].
+ */
+export function checkGamma(fn: string, gamma: Coef, host?: ArrayLike<number>): void {
+  const values = typeof gamma === 'number' ? [gamma] : Array.from(host ?? gamma.dataSync());
   for (let i = 0; i < values.length; i++) {
     const g = values[i];
     if (!(g >= 0 && g <= 1)) throw new ArgumentError(fn, typeof gamma === 'number' ? 'gamma' : `gamma[${i}]`, g, 'a number in [0, 1]');
@@ -89,11 +93,12 @@ export function driftPush(xs: tf.Tensor, r: Coef): tf.Tensor {
 /**
  * The SL-ODE point x_{γ,t} = γ·x_t + (1 − γ)·r_t·x̂_s.
  * @param xt the sub-path's noisier end x_t, [B, ...]; @param xs its cleaner end x̂_s (the teacher's solver point), [B, ...]
+ * @param hostGamma the values of a γ tensor on the host, checked instead of reading the tensor back
  * @throws ArgumentError for γ outside [0, 1]; ShapeError-like ArgumentError when shapes differ.
  */
-export function slOdePoint(xt: tf.Tensor, xs: tf.Tensor, gamma: Coef, r: Coef): tf.Tensor {
+export function slOdePoint(xt: tf.Tensor, xs: tf.Tensor, gamma: Coef, r: Coef, hostGamma?: ArrayLike<number>): tf.Tensor {
   const fn = 'slOdePoint';
-  checkGamma(fn, gamma);
+  checkGamma(fn, gamma, hostGamma);
   if (xt.shape.join() !== xs.shape.join()) {
     throw new ArgumentError(fn, 'xs', `shape [${xs.shape.join(', ')}]`, `the shape of xt, [${xt.shape.join(', ')}]`);
   }
@@ -104,9 +109,9 @@ export function slOdePoint(xt: tf.Tensor, xs: tf.Tensor, gamma: Coef, r: Coef): 
 }
 
 /** σ_γ in the chosen form, as a number or a per-sample tensor [B]. @throws ArgumentError for γ ∉ [0, 1] or an unknown form. */
-export function sigmaGamma(c: SubPathCoefs, gamma: Coef, form: SigmaGammaForm = 'rss'): Coef {
+export function sigmaGamma(c: SubPathCoefs, gamma: Coef, form: SigmaGammaForm = 'rss', hostGamma?: ArrayLike<number>): Coef {
   const fn = 'sigmaGamma';
-  checkGamma(fn, gamma);
+  checkGamma(fn, gamma, hostGamma);
   if (!(SIGMA_GAMMA_FORMS as readonly string[]).includes(form)) {
     throw new ArgumentError(fn, 'form', form, `one of ${SIGMA_GAMMA_FORMS.join(', ')}`);
   }

@@ -1,0 +1,142 @@
+/**
+ * The README's SPLAM-variant tables (README §4), built from the run store — no number is typed by hand:
+ *   node --import tsx scripts/report-variants.ts [--store dir] [--json out.json] > /tmp/variants.md
+ * Runs: finished runs named `v-<data>-<variant>[-<suffix>]-s<seed>` (scripts/splam-variants.sh). A group is a name
+ * without its seed; each is compared with LCM of the same data and suffix (same budget, skip and lr).
+ */
+import { writeFileSync } from 'node:fs';
+import { openStore } from '../lib/track/index.js';
+import type { RunRecord } from '../lib/track/types.js';
+
+const arg = (k: string) => (process.argv.indexOf(k) > 0 ? process.argv[process.argv.indexOf(k) + 1] : undefined);
+const store = await openStore(arg('--store'), { create: false });
+const all = (await store.listRuns({ status: 'finished', orderBy: 'attributes.created ASC' })).filter((r) => /^v-.+-s\d+$/.test(r.name));
+const series = new Map<string, Map<string, { step: number[]; value: number[] }>>();
+for (const r of all) series.set(r.id, new Map((await store.readMetrics(r.id)).map((m) => [m.key, m])));
+const teacherRun = (await store.listRuns({ status: 'finished', orderBy: 'attributes.created ASC' })).filter((r) => r.name === 'teacher-fid-5k').pop();
+await store.close();
+
+const groupOf = (r: RunRecord) => r.name.replace(/-s\d+$/, '').replace(/^v-/, '');
+const groups = new Map<string, RunRecord[]>();
+for (const r of all) groups.set(groupOf(r), [...(groups.get(groupOf(r)) ?? []), r]);
+const num = (r: RunRecord, k: string) => (typeof r.summary[k] === 'number' && Number.isFinite(r.summary[k]) ? r.summary[k] : undefined);
+const stats = (v: number[]) => {
+  const m = v.reduce((a, b) => a + b, 0) / v.length;
+  return { m, sd: Math.sqrt(v.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(v.length - 1, 1)), n: v.length };
+};
+const fmt = (v: number) => (Math.abs(v) >= 100 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(2) : v.toPrecision(3));
+const mean = (rs: RunRecord[], k: string) => {
+  const v = rs.map((r) => num(r, k)).filter((x): x is number => x !== undefined);
+  return v.length ? stats(v) : undefined;
+};
+const cell = (rs: RunRecord[], k: string) => {
+  const s = mean(rs, k);
+  return s ? (s.n > 1 ? `${fmt(s.m)} ± ${fmt(s.sd)}` : fmt(s.m)) : '—';
+};
+const sameNoise = (n: number) => (n > 1 ? `student-det/steps${n}/sameNoiseMean` : 'student/steps1/sameNoiseMean');
+const STEPS = [1, 2, 4, 8];
+const out: string[] = [];
+const json: Record<string, unknown> = {};
+
+// Toys: one table per data set; rows are groups; ratios against LCM of the same data and suffix.
+const VARIANT_ORDER = ['lcm', 'splam', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear'];
+const LABEL: Record<string, string> = {
+  lcm: 'LCM (γ ≡ 1)',
+  splam: 'SPLAM, the code (γ ~ U[0, 1], code conditioning)',
+  p25: 'γ mixture p = 0.25',
+  p50: 'γ mixture p = 0.5',
+  matched: 'matched conditioning, γ ~ U[0, 1]',
+  'matched-p50': 'matched + γ mixture p = 0.5',
+  curriculum: 'curriculum γ ~ U[lo, 1], lo 0 → 1',
+  'matched-curriculum': 'matched + curriculum lo 0 → 1',
+  'matched-p50-smooth': 'matched + p = 0.5 + smooth γ-embedding (scale 1)',
+  'matched-p50-linear': 'matched + p = 0.5 + linear σ_γ',
+};
+const parse = (g: string) => {
+  const m = /^(ring2d|gmm16d|cond2d|fmnist)-(.+?)(-(k\d+|8k|lr[\d.e-]+))?$/.exec(g);
+  return m ? { data: m[1], variant: m[2], suffix: m[4] ?? '' } : undefined;
+};
+for (const data of ['ring2d', 'gmm16d', 'cond2d']) {
+  const suffixes = [...new Set([...groups.keys()].map(parse).filter((p) => p && p.data === data).map((p) => p!.suffix))].sort();
+  for (const suffix of suffixes) {
+    const rowsOf = (v: string) => groups.get(`${data}-${v}${suffix ? '-' + suffix : ''}`);
+    const lcm = rowsOf('lcm');
+    const present = VARIANT_ORDER.filter((v) => rowsOf(v));
+    if (!present.length) continue;
+    const budget = rowsOf(present[0])![0].params as any;
+    const k = 1000 / budget.objective.numDdimTimesteps;
+    out.push(`\n**${data}, k = ${k}, ${budget.train.steps} steps, lr ${budget.train.lr}** — same-noise RMS error to the exact PF-ODE endpoint (1 step, then the deterministic chain of n jumps), SW2 at 4 steps (fresh noise), high-quality fraction at 4 steps; mean ± std over seeds; ratio = variant / LCM at 2 and 4 steps\n`);
+    out.push('| variant | seeds | 1 step | 2 steps | 4 steps | 8 steps | SW2 (4) | HQ (4) | ratio 2 / 4 | runs |');
+    out.push('|---|--:|---|---|---|---|---|---|---|---|');
+    for (const v of present) {
+      const rs = rowsOf(v)!;
+      const ratio = (n: number) => {
+        const a = mean(rs, sameNoise(n));
+        const b = lcm && mean(lcm, sameNoise(n));
+        return a && b ? a.m / b.m : NaN;
+      };
+      const r2 = ratio(2), r4 = ratio(4);
+      json[`${data}${suffix ? '-' + suffix : ''}/${v}`] = { seeds: rs.length, ratio2: r2, ratio4: r4, sameNoise: STEPS.map((n) => mean(rs, sameNoise(n))), runs: rs.map((r) => r.id) };
+      out.push(`| ${LABEL[v] ?? v} | ${rs.length} | ${STEPS.map((n) => cell(rs, sameNoise(n))).join(' | ')} | ${cell(rs, 'student/steps4/sw2')} | ${cell(rs, 'student/steps4/highQuality')} | ${v === 'lcm' ? '1 / 1' : `${fmt(r2)} / ${fmt(r4)}`} | ${rs.map((r) => r.id).join(' ')} |`);
+    }
+  }
+}
+
+// Diagnostics (ring2d k = 20, seed 0; the latent tier, seed 0): loss, gradient norm and LCM cosine by γ bin, and the γ = 1 one-jump error over training.
+const diagTable = (name: string) => {
+  const r = all.find((x) => x.name === name);
+  if (!r) return;
+  const s = series.get(r.id)!;
+  const at = (k: string, step: number) => {
+    const m = s.get(k);
+    if (!m) return '—';
+    const i = m.step.indexOf(step);
+    return i < 0 ? '—' : fmt(m.value[i]);
+  };
+  const steps = s.get('diag/loss/lcm')?.step ?? [];
+  if (!steps.length) return;
+  const show = [...new Set([steps[0], steps[1], steps[Math.floor(steps.length / 2)], steps[steps.length - 1]])];
+  out.push(`\n**Diagnostics of ${name}** (run ${r.id}): per γ bin, loss / ‖∇‖ / cos with LCM's gradient; then the γ = 1 one-jump error at t = 999, 759, 499\n`);
+  const bins = ['g1', 'g0.00-0.25', 'g0.25-0.50', 'g0.50-0.75', 'g0.75-1.00', 't750-999', 't0-249'];
+  out.push(`| step | ${bins.join(' | ')} | LCM loss / ‖∇‖ | jump t999 | t759 | t499 |`);
+  out.push(`|--:|${bins.map(() => '---').join('|')}|---|---|---|---|`);
+  for (const st of show) {
+    out.push(`| ${st} | ${bins.map((b) => (s.has(`diag/loss/${b}`) ? `${at(`diag/loss/${b}`, st)} / ${at(`diag/grad/${b}`, st)} / ${at(`diag/cos/${b}`, st)}` : '—')).join(' | ')} | ${at('diag/loss/lcm', st)} / ${at('diag/grad/lcm', st)} | ${at('diag/jump/t999', st)} | ${at('diag/jump/t759', st)} | ${at('diag/jump/t499', st)} |`);
+  }
+};
+for (const n of ['v-ring2d-lcm-s0', 'v-ring2d-splam-s0', 'v-ring2d-matched-s0', 'v-ring2d-p50-s0', 'v-ring2d-matched-p50-s0', 'v-fmnist-lcm-s0', 'v-fmnist-splam-s0', 'v-fmnist-matched-p50-s0']) diagTable(n);
+
+// Latent tier: FID / precision / recall at 1–8 steps (5,000 samples), the teacher's DDIM on the same noises, the FID curve.
+const latent = ['lcm', 'splam', 'matched-p50'].filter((v) => groups.has(`fmnist-${v}`));
+if (latent.length) {
+  out.push('\n**Fashion-MNIST latents (SPLAD), 5,000 samples, FID / precision / recall**, mean ± std over seeds\n');
+  out.push(`| method | seeds | ${STEPS.map((n) => `${n} step${n > 1 ? 's' : ''}`).join(' | ')} | runs |`);
+  out.push(`|---|--:|${STEPS.map(() => '---').join('|')}|---|`);
+  if (teacherRun) {
+    const row = (n: number) => ['fid', 'precision', 'recall'].map((m) => (typeof teacherRun.summary[`teacher DDIM (w=1)/steps${n}/${m}`] === 'number' ? fmt(teacherRun.summary[`teacher DDIM (w=1)/steps${n}/${m}`]) : '—')).join(' / ');
+    out.push(`| teacher DDIM, w = 1 (NFE 2n) | 1 | ${STEPS.map(row).join(' | ')} | ${teacherRun.id} (50 steps: ${row(50)}) |`);
+  }
+  for (const v of latent) {
+    const rs = groups.get(`fmnist-${v}`)!;
+    out.push(`| ${LABEL[v]} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, `student/steps${n}/${m}`)).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
+    json[`fmnist/${v}`] = { fid: STEPS.map((n) => mean(rs, `student/steps${n}/fid`)), runs: rs.map((r) => r.id) };
+  }
+  out.push('\n**FID at 4 steps (1,000 samples) over training**, mean over seeds\n');
+  const curveOf = (v: string) => {
+    const rs = groups.get(`fmnist-${v}`)!;
+    const cs = rs.map((r) => series.get(r.id)!.get('curve/fid')).filter((c): c is { step: number[]; value: number[] } => !!c);
+    if (!cs.length) return undefined;
+    const steps = cs[0].step;
+    return { steps, fid: steps.map((st) => stats(cs.map((c) => c.value[c.step.indexOf(st)]).filter(Number.isFinite)).m) };
+  };
+  const curves = latent.map((v) => [v, curveOf(v)] as const).filter(([, c]) => c);
+  if (curves.length) {
+    const steps = curves[0][1]!.steps;
+    out.push(`| method | ${steps.join(' | ')} |`);
+    out.push(`|---|${steps.map(() => '--:').join('|')}|`);
+    for (const [v, c] of curves) out.push(`| ${LABEL[v]} | ${c!.fid.map(fmt).join(' | ')} |`);
+    json.curves = Object.fromEntries(curves);
+  }
+}
+console.log(out.join('\n'));
+if (arg('--json')) writeFileSync(arg('--json')!, JSON.stringify(json, null, 2) + '\n');
