@@ -58,7 +58,35 @@ export function parseConfig<S extends z.ZodType>(schema: S, data: unknown, sourc
   throw new ConfigError(source, issues);
 }
 
-/** Read a JSON config file whose top level is an object. @throws ConfigError for unreadable files and bad JSON. */
+/** How deeply a config may nest objects and arrays (the deepest real config is about 6; recursion stays far off). */
+export const MAX_CONFIG_DEPTH = 64;
+
+/**
+ * The path of the first value nested deeper than `maxDepth` objects/arrays, or null. Iterative, so a hostile
+ * document (100,000 levels) cannot overflow the stack that the later recursive steps (clone, schema) would.
+ */
+export function tooDeepAt(value: unknown, maxDepth = MAX_CONFIG_DEPTH): string | null {
+  const stack: { v: unknown; depth: number; at: string }[] = [{ v: value, depth: 0, at: '' }];
+  while (stack.length > 0) {
+    const { v, depth, at } = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= maxDepth) return at;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push({ v: x, depth: depth + 1, at: `${at}[${i}]` }));
+    else for (const [k, x] of Object.entries(v)) stack.push({ v: x, depth: depth + 1, at: at ? `${at}.${k}` : k });
+  }
+  return null;
+}
+
+/** @throws ConfigError naming `source` and the path (shortened) where `value` nests too deeply. */
+export function checkConfigDepth(value: unknown, source: string, prefix = ''): void {
+  const at = tooDeepAt(value);
+  if (at === null) return;
+  const full = prefix + at;
+  const shown = full.length > 80 ? `${full.slice(0, 77)}...` : full;
+  throw new ConfigError(source, [{ path: shown, value: '(nested value)', message: `nested deeper than ${MAX_CONFIG_DEPTH} levels`, allowed: `at most ${MAX_CONFIG_DEPTH} levels of objects and arrays` }]);
+}
+
+/** Read a JSON config file whose top level is an object. @throws ConfigError for unreadable files, bad JSON and absurd nesting. */
 export function readConfigFile(file: string): Record<string, unknown> {
   let text: string;
   try {
@@ -66,11 +94,13 @@ export function readConfigFile(file: string): Record<string, unknown> {
   } catch (err) {
     throw new ConfigError(file, [{ path: '', value: file, message: `cannot read the config file (${(err as NodeJS.ErrnoException).code ?? String(err)})` }]);
   }
+  let data: unknown;
   try {
-    const data = JSON.parse(text) as unknown;
+    data = JSON.parse(text) as unknown;
     if (data === null || typeof data !== 'object' || Array.isArray(data)) throw new Error('the top level must be an object');
-    return data as Record<string, unknown>;
   } catch (err) {
     throw new ConfigError(file, [{ path: '', value: text.slice(0, 40), message: `not a JSON object: ${(err as Error).message}` }]);
   }
+  checkConfigDepth(data, file);
+  return data as Record<string, unknown>;
 }

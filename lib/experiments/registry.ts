@@ -38,6 +38,11 @@ export interface ExperimentKind<S extends z.ZodType = z.ZodType> {
   experimentOf(config: z.output<S>): string;
   /** Seed recorded in provenance. */
   seedOf(config: z.output<S>): number;
+  /**
+   * The files the config reads, checked before the run starts (default: found by name, see preflight.ts
+   * `inputFilesOf`). A kind overrides this when its input paths do not follow those names.
+   */
+  inputFiles?(config: z.output<S>): { field: string; file: string }[];
   /** Run it; the returned text is printed by the CLI. */
   run(config: z.output<S>, ctx: ExperimentContext): Promise<KindResult>;
 }

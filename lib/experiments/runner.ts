@@ -7,9 +7,10 @@ import { basename } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { parseConfig, readConfigFile } from '../config.js';
 import { ConfigError } from '../errors.js';
-import { openStore, runAs } from '../track/index.js';
+import { checkRunId, openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
+import { preflight } from './preflight.js';
 import { CHECKPOINT_NAME, EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES, type ExperimentKind, type Progress } from './registry.js';
 
 export interface RunFileOptions {
@@ -98,10 +99,11 @@ export async function runConfig(input: Record<string, unknown>, source: string, 
   const file = source;
   const raw = applyOverrides(input, opts.overrides ?? []);
   const { kind, config } = await validateConfig(raw, file);
+  const name = opts.name ?? (typeof raw.name === 'string' ? raw.name : basename(file).replace(/\.json$/, ''));
+  preflight(kind, config, file, { name, nameFrom: opts.name !== undefined ? '--name' : 'name' }); // before the store exists
   const backend = await initBackend();
   const store = await openStore(opts.storeDir);
   try {
-    const name = opts.name ?? (typeof raw.name === 'string' ? raw.name : basename(file).replace(/\.json$/, ''));
     const run = await store.startRun({
       experiment: kind.experimentOf(config),
       name,
@@ -119,14 +121,18 @@ export async function runConfig(input: Record<string, unknown>, source: string, 
 
 /**
  * Continue a run from its last checkpoint, with the config recorded in its params.
- * @throws StoreError (run_not_found, artifact_not_found when it never saved a checkpoint); ConfigError when its
- *   recorded params no longer validate.
+ * @throws StoreError (store_not_found, run_not_found, artifact_not_found when it never saved a checkpoint, run_active
+ *   when another process holds it); ArgumentError for a malformed id; ConfigError when its recorded params no longer
+ *   validate or its input files are gone.
  */
 export async function resumeRunById(id: string, opts: Omit<RunFileOptions, 'overrides' | 'name'> = {}): Promise<RunFileResult> {
-  const store = await openStore(opts.storeDir);
+  checkRunId('resume', id);
+  const store = await openStore(opts.storeDir, { create: false }); // an unknown id or store creates nothing
   try {
     const record = await store.getRun(id);
-    const { kind, config } = await validateConfig(record.params as Record<string, unknown>, `params of run ${id}`);
+    const source = `params of run ${id}`;
+    const { kind, config } = await validateConfig(record.params as Record<string, unknown>, source);
+    preflight(kind, config, source, { name: record.name, nameFrom: 'name' }); // its checkpoints may have moved since
     const checkpoint = await store.readArtifact(id, CHECKPOINT_NAME);
     const backend = await initBackend();
     const run = await store.resumeRun(id);

@@ -13,3 +13,4 @@ export { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, deriveStatus } from
 export { RUN_ID_PATTERN, newRunId, checkRunId, checkArtifactName } from './paths.js';
 export { toRunError } from './run.js';
 export { needsRepair, REPAIRABLE } from './doctor.js';
+export { isName, isRunName, NAME_ALLOWED, RUN_NAME_ALLOWED } from './validate.js';

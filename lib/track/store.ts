@@ -35,7 +35,7 @@ import { FileRun, type RunHost } from './run.js';
 import { emptyIndex, indexFile, RunIndex } from './run-index.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, deriveStatus, processStartTime, systemProbe } from './status.js';
 import { RUN_STATUSES, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunQuery, type RunRecord, type RunStore, type StartRunOptions } from './types.js';
-import { checkMetricKey, checkName, checkParams, checkTags, cloneJson } from './validate.js';
+import { checkMetricKey, checkName, checkParams, checkRunName, checkTags, cloneJson } from './validate.js';
 
 export const STORE_FORMAT = 'splam-store';
 export const STORE_VERSION = 1;
@@ -295,9 +295,7 @@ export class FileRunStore implements RunStore, RunHost {
     const tags = opts.tags === undefined ? {} : checkTags(fn, opts.tags);
     if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) throw new ArgumentError(fn, 'seed', opts.seed, 'a finite number');
     if (opts.id !== undefined) checkRunId(fn, opts.id);
-    if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name.length > 250 || /[\u0000-\u001f]/.test(opts.name))) {
-      throw new ArgumentError(fn, 'name', opts.name, 'a string of at most 250 characters without control characters');
-    }
+    if (opts.name !== undefined) checkRunName(fn, opts.name);
     const skipGit = opts.provenance !== undefined && 'gitCommit' in opts.provenance;
     const provenance = { ...collectProvenance({ backend: opts.backend ?? null, seed: opts.seed ?? null, skipGit }), ...opts.provenance };
 

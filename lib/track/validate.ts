@@ -35,10 +35,28 @@ export function checkStep(fn: string, step: unknown): number {
   return step;
 }
 
+/** What experiment names and tag keys may be. */
+export const NAME_ALLOWED = `a name matching ${NAME_PATTERN}, other than ${RESERVED}`;
+
+/** Whether `value` is an allowed experiment name or tag key. */
+export function isName(value: unknown): value is string {
+  return typeof value === 'string' && NAME_PATTERN.test(value) && value !== RESERVED;
+}
+
 export function checkName(fn: string, arg: string, value: unknown): string {
-  if (typeof value !== 'string' || !NAME_PATTERN.test(value) || value === RESERVED) {
-    throw new ArgumentError(fn, arg, value, `a name matching ${NAME_PATTERN}, other than ${RESERVED}`);
-  }
+  if (!isName(value)) throw new ArgumentError(fn, arg, value, NAME_ALLOWED);
+  return value;
+}
+
+/** Run names: free text for people, at most 250 characters, no control characters (tabs and newlines break tables). */
+export const RUN_NAME_ALLOWED = 'a string of at most 250 characters without control characters';
+
+export function isRunName(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 250 && !/[\u0000-\u001f\u007f]/.test(value);
+}
+
+export function checkRunName(fn: string, value: unknown): string {
+  if (!isRunName(value)) throw new ArgumentError(fn, 'name', value, RUN_NAME_ALLOWED);
   return value;
 }
 
