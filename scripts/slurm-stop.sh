@@ -11,9 +11,9 @@ DIR="${1:-${SPLAM_SLURM_DIR:-}}"
 if [ -z "$DIR" ] && [ -n "${SLURM_CONF:-}" ]; then DIR="$(dirname "$SLURM_CONF")"; fi
 if [ -z "$DIR" ] || [ ! -d "$DIR" ]; then say "no cluster folder (${DIR:-none given}): nothing to stop"; exit 0; fi
 case "$DIR" in /|/tmp|/tmp/) say "refusing to remove $DIR"; exit 1 ;; esac
-[ -f "$DIR/slurm.conf" ] || { say "$DIR has no slurm.conf: not a folder of slurm-start.sh, left alone"; exit 1; }
+[ -f "$DIR/.splam-slurm" ] || { say "$DIR has no .splam-slurm mark: not a folder of slurm-start.sh, left alone"; exit 1; }
 
-if [ -f "$DIR/run/slurmctld.pid" ] && kill -0 "$(cat "$DIR/run/slurmctld.pid")" 2>/dev/null; then
+if [ -f "$DIR/slurm.conf" ] && [ -f "$DIR/run/slurmctld.pid" ] && kill -0 "$(cat "$DIR/run/slurmctld.pid")" 2>/dev/null; then
   SLURM_CONF="$DIR/slurm.conf" scancel --full --user="$(id -un)" 2>/dev/null || true
 fi
 
