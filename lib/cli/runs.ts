@@ -4,7 +4,8 @@
  * output instead of a table. Bad flag values fail with a ConfigError naming the flag (exit 2); store problems
  * (unknown run, corrupt index) with a StoreError (exit 1).
  */
-import { writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import type { RunQuery, RunStatus } from '../track/types.js';
@@ -70,6 +71,29 @@ function toQuery(flags: QueryFlags, command: string): RunQuery {
   }
   if (issues.length) throw new ConfigError(`options of splam runs ${command}`, issues);
   return query;
+}
+
+/**
+ * `--out <file>` must name a file in an existing folder: checked before any work, a ConfigError naming the path.
+ * (Permission and disk problems surface when writing, as one-line system errors.)
+ */
+function checkOutFile(out: string, command: string): void {
+  const bad = (message: string) => new ConfigError(`options of splam runs ${command}`, [{ path: '--out', value: out, message, allowed: 'a file path in an existing folder' }]);
+  if (out === '') throw bad('empty path');
+  const target = resolve(out);
+  let st;
+  try {
+    st = statSync(target);
+  } catch {
+    st = null; // a new file: its folder must exist
+  }
+  if (st?.isDirectory()) throw bad(`${target} is a folder`);
+  try {
+    if (!statSync(dirname(target)).isDirectory()) throw bad(`${dirname(target)} is not a folder`);
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
+    throw bad(`the folder ${dirname(target)} does not exist`);
+  }
 }
 
 function commaList(v: string | undefined): string[] | undefined {
@@ -154,10 +178,13 @@ export function registerRunsCommands(program: Command): void {
       if (flags.format !== 'csv' && flags.format !== 'json') {
         throw new ConfigError('options of splam runs export', [{ path: '--format', value: flags.format, message: 'unknown format', allowed: 'csv, json' }]);
       }
+      if (flags.out !== undefined) checkOutFile(flags.out, 'export');
       const { store } = await open(flags);
       const text = await store.exportRuns(query, { format: flags.format, series: flags.series });
       if (flags.out) {
-        await writeFile(flags.out, text);
+        // Atomic: a failed write (a full disk) leaves the old file or none, never half an export.
+        const { writeFileAtomic } = await import('../track/atomic.js');
+        await writeFileAtomic(flags.out, text);
         process.stderr.write(`wrote ${flags.out}\n`);
       } else {
         print(text);

@@ -16,6 +16,7 @@
  * namespace  := params | metrics | tags | attributes | provenance  (also param, metric, tag, attribute, attr, run)
  * literal    := 'string' | "string" | number | TRUE | FALSE
  * ```
+ * Parentheses and NOT nest at most 100 levels ({@link MAX_FILTER_DEPTH}); AND/OR chains may be any length.
  * Keywords are case-insensitive. Words may contain `- / :` after their first character (`metrics.train/loss`).
  * `metrics.k` is the run's summary value of `k`; `params.a.b` walks nested params (or reads a dotted key);
  * `attributes.` has id, name, experiment, status, created, ended, heartbeat, host, pid (MLflow's run_id,
@@ -204,6 +205,22 @@ const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'like', 'ilike', 'is', 'null
 
 // ---------------------------------------------------------------------------------------------- parser
 
+/**
+ * How deeply parentheses and NOT may nest. The parser and the evaluator recurse once per level, so a hostile
+ * filter (20,000 parentheses, 30,000 NOTs) would overflow the stack; real filters nest a few levels.
+ */
+export const MAX_FILTER_DEPTH = 100;
+
+/**
+ * `a AND b AND c …` as a balanced tree (depth log₂ n, so a 50,000-term chain evaluates without deep recursion).
+ * AND and OR are associative and evaluation is in order, so results and short-circuiting match the left-deep tree.
+ */
+function balanced(kind: 'and' | 'or', terms: FilterExpr[], lo = 0, hi = terms.length): FilterExpr {
+  if (hi - lo === 1) return terms[lo];
+  const mid = (lo + hi) >>> 1;
+  return { kind, left: balanced(kind, terms, lo, mid), right: balanced(kind, terms, mid, hi) };
+}
+
 class Parser {
   #i = 0;
   constructor(
@@ -244,35 +261,43 @@ class Parser {
   }
 
   or(): FilterExpr {
-    let left = this.and();
+    const terms = [this.and()];
     while (this.isWord('or')) {
       this.next();
-      left = { kind: 'or', left, right: this.and() };
+      terms.push(this.and());
     }
-    return left;
+    return balanced('or', terms);
   }
 
   and(): FilterExpr {
-    let left = this.not();
+    const terms = [this.not()];
     while (this.isWord('and')) {
       this.next();
-      left = { kind: 'and', left, right: this.not() };
+      terms.push(this.not());
     }
-    return left;
+    return balanced('and', terms);
   }
 
+  /** Nesting of parentheses and NOT so far; past {@link MAX_FILTER_DEPTH} the filter is refused. */
+  #depth = 0;
+
   not(): FilterExpr {
-    if (this.isWord('not')) {
-      this.next();
-      return { kind: 'not', expr: this.not() };
-    }
-    if (this.peek.kind === '(') {
+    const nests = this.isWord('not') || this.peek.kind === '(';
+    if (!nests) return this.comparison();
+    if (this.#depth >= MAX_FILTER_DEPTH) this.fail(this.peek, `nested deeper than ${MAX_FILTER_DEPTH} levels (parentheses and NOT)`);
+    this.#depth++;
+    try {
+      if (this.isWord('not')) {
+        this.next();
+        return { kind: 'not', expr: this.not() };
+      }
       this.next();
       const e = this.or();
       this.expect(')', "')' to close the parenthesis");
       return e;
+    } finally {
+      this.#depth--;
     }
-    return this.comparison();
   }
 
   field(): Field {

@@ -108,9 +108,19 @@ async function prepareFolder(paths: StorePaths, create: boolean, lock: FileLock)
   try {
     st = await stat(paths.root);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new StoreError('not_a_store', `${paths.root} cannot be a run store: a part of its path is a file, not a folder`, { file: paths.root, cause: err });
+    if (code !== 'ENOENT') throw new StoreError('store_unreadable', `cannot open the run store at ${paths.root}: ${(err as Error).message}`, { file: paths.root, cause: err });
     if (!create) throw new StoreError('store_not_found', `no run store at ${paths.root}\n  hint: pass --store <dir> or set SPLAM_STORE`, { file: paths.root });
-    await mkdir(paths.root, { recursive: true });
+    try {
+      // The last level without `recursive`: a recursive mkdir on a read-only filesystem reports ENOENT, not EROFS.
+      await mkdir(path.dirname(paths.root), { recursive: true });
+      await mkdir(paths.root).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'EEXIST') throw e;
+      });
+    } catch (e) {
+      throw new StoreError('store_unwritable', `cannot create the run store at ${paths.root}: ${(e as Error).message}`, { file: paths.root, cause: e });
+    }
     st = await stat(paths.root);
   }
   if (!st.isDirectory()) throw new StoreError('not_a_store', `${paths.root} is not a folder, so it cannot be a run store`, { file: paths.root });

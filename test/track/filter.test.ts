@@ -172,3 +172,31 @@ test('queries combine experiment, status, tags, filter and predicate, then order
   assert.throws(() => compileQuery({ limit: -1 }), /limit = -1/);
   assert.throws(() => compileQuery({ filter: 'metrics.fid <' }), FilterError);
 });
+
+test('20,000 nested parentheses or 30,000 NOTs fail with a FilterError at the first level too deep, not a stack overflow', () => {
+  const parens = `${'('.repeat(20_000)}params.k = 1${')'.repeat(20_000)}`;
+  assert.throws(() => parseFilter(parens), (err: unknown) => {
+    assert.ok(err instanceof FilterError);
+    assert.equal(err.position, 100, 'the 101st parenthesis');
+    assert.match(err.message, /^invalid filter: nested deeper than 100 levels \(parentheses and NOT\) at column 101\n/);
+    return true;
+  });
+  assert.throws(() => parseFilter(`${'NOT '.repeat(30_000)}params.k = 1`), (err: unknown) => err instanceof FilterError && err.position === 400);
+  // Up to the limit all is well.
+  const ok = compileFilter(`${'('.repeat(100)}params.k = 1${')'.repeat(100)}`);
+  assert.equal(ok(rec('a', { params: { k: 1 } })), true);
+  assert.equal(compileFilter(`${'not '.repeat(100)}params.k = 1`)(rec('a', { params: { k: 1 } })), true, 'an even number of NOTs');
+});
+
+test('a chain of 50,000 ANDs / ORs parses and evaluates (a balanced tree: no deep recursion), keeping short-circuit order', () => {
+  const terms = Array.from({ length: 50_000 }, (_, i) => `params.k != ${i + 1}`);
+  const all = compileFilter(terms.join(' AND '));
+  assert.equal(all(rec('a', { params: { k: 0 } })), true);
+  assert.equal(all(rec('a', { params: { k: 49_999 } })), false);
+  const any = compileFilter(terms.map((_, i) => `params.k = ${i}`).join(' or '));
+  assert.equal(any(rec('a', { params: { k: 49_999 } })), true);
+  assert.equal(any(rec('a', { params: { k: -1 } })), false);
+  const mixed = compileFilter('params.a = 1 or params.b = 1 and params.c = 1 or params.d = 1');
+  assert.equal(mixed(rec('x', { params: { b: 1, c: 1 } })), true, 'AND still binds tighter than OR');
+  assert.equal(mixed(rec('x', { params: { b: 1 } })), false);
+});
