@@ -2,11 +2,13 @@
  * The image tier's model files under models/: an autoencoder (with its latent scaling factor) and latent U-Nets
  * (the guided teacher and the SPLAD / LCM students), each in the checkpoint format of lib/train/checkpoint.ts, plus
  * the `<file>.json` sidecar every exported model carries (file, run id, config, summary, run record), as the mixture
- * teachers' and the classifier's exports do. Files are written atomically (temp file + rename).
+ * teachers' and the classifier's exports do. Files are written with the store's atomic writer (lib/track/atomic.ts: a
+ * per-process temp file, fsync, rename; removed on failure, recognised by doctor when a kill leaves it).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomicSync } from '../track/atomic.js';
 import type { Rng } from '../data/rng.js';
 import type { ScheduleSpec } from '../diffusion/schedules.js';
 import { makeRng } from '../data/rng.js';
@@ -46,11 +48,10 @@ export interface LatentUnetMeta {
 
 export type ModelMeta = AutoencoderMeta | LatentUnetMeta;
 
-function writeAtomic(file: string, bytes: Uint8Array | string): void {
+/** Write a model file (its folder made first) with the store's atomic writer. */
+export function writeModelFile(file: string, bytes: Uint8Array | string): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, bytes);
 }
 
 /**
@@ -58,9 +59,9 @@ function writeAtomic(file: string, bytes: Uint8Array | string): void {
  * @returns a line for the run's report.
  */
 export function exportModel(file: string, meta: ModelMeta, prefix: string, params: ParamSet, o: { run: RunLogger; config: unknown; summary: Record<string, number> }): string {
-  writeAtomic(file, encodeCheckpoint({ meta, tensors: paramTensors(prefix, params) }));
+  writeModelFile(file, encodeCheckpoint({ meta, tensors: paramTensors(prefix, params) }));
   const sidecar = { file, runId: o.run.id, config: o.config, summary: o.summary, run: o.run.record() };
-  writeAtomic(`${file}.json`, JSON.stringify(sidecar, null, 2) + '\n');
+  writeModelFile(`${file}.json`, JSON.stringify(sidecar, null, 2) + '\n');
   return `weights written to ${file} (+ .json with config and run record)`;
 }
 

@@ -1,9 +1,11 @@
 /**
  * Network checkpoints on disk (models/*.ckpt): an {@link Mlp}'s config and weights in the checkpoint format of
- * lib/train/checkpoint.ts, under the tensor prefix `net/`. Written atomically (temp file + rename).
+ * lib/train/checkpoint.ts, under the tensor prefix `net/`. Written with the store's atomic writer (lib/track/atomic.ts:
+ * a per-process temp file, fsync, rename; removed on failure, recognised by doctor when a kill leaves it).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomicSync } from '../track/atomic.js';
 import type { Rng } from '../data/rng.js';
 import { makeMlp, type Mlp, type MlpConfig } from '../nn/mlp.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
@@ -17,9 +19,7 @@ export interface NetMeta {
 
 export function writeNetCheckpoint(file: string, net: Mlp, source: Record<string, unknown>): void {
   const bytes = encodeCheckpoint<NetMeta>({ meta: { kind: 'teacher', mlp: net.config, source }, tensors: paramTensors('net', net.params) });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, bytes);
 }
 
 /** @throws ConfigError naming the file when it cannot be read or is not a network checkpoint. */

@@ -17,6 +17,12 @@ export function tempPathFor(file: string): string {
 /** Matches temp files left by a killed writer (doctor removes them). */
 export const TEMP_FILE_PATTERN = /^\..+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
+/** The pid of the process that wrote a temp file (from its name), or null when the name is not one. */
+export function tempFileWriter(name: string): number | null {
+  const m = /\.(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name);
+  return m && TEMP_FILE_PATTERN.test(name) ? Number(m[1]) : null;
+}
+
 /**
  * Atomically replace `file` with `data`.
  * @param fsync flush the data to the device before the rename (default true); without it a kill is still
@@ -39,7 +45,10 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, f
   }
 }
 
-/** Synchronous twin of {@link writeFileAtomic}, for exit paths. */
+/**
+ * Synchronous twin of {@link writeFileAtomic}, for exit paths and synchronous exporters (model files, network
+ * checkpoints): the same temp names, so doctor recognises what a killed writer leaves.
+ */
 export function writeFileAtomicSync(file: string, data: string | Uint8Array, fsync = true): void {
   const tmp = tempPathFor(file);
   try {

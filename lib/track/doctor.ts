@@ -20,7 +20,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { StoreError } from '../errors.js';
 import { AtomicJsonFile } from './adapter.js';
-import { TEMP_FILE_PATTERN } from './atomic.js';
+import { TEMP_FILE_PATTERN, tempFileWriter } from './atomic.js';
 import { endsWithNewline, latestByKey, readSeriesFile } from './metrics-log.js';
 import { RUN_ID_PATTERN, TRASH_PREFIX, type StorePaths } from './paths.js';
 import { decodeRecord, encodeRecord, recordShapeProblem } from './record.js';
@@ -240,6 +240,14 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
         if (!folders.has(id)) issues.push({ code: 'orphan_index_entry', runId: id, message: `the index lists run ${id} but its folder is gone` });
       }
     }
+    // A temp file names its writer's pid: one of a live process is a write in progress (artifacts and exported
+    // models are written outside the store lock), so only those of dead writers are strays.
+    const dead = strays.filter((file) => {
+      const pid = tempFileWriter(path.basename(file));
+      return pid === null || !opts.probe.isAlive(pid, null);
+    });
+    strays.length = 0;
+    strays.push(...dead);
     for (const file of strays) issues.push({ code: 'stray_temp', file, message: `temp file left by an interrupted write: ${path.basename(file)}` });
 
     // 4. Repairs.

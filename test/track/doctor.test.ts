@@ -76,7 +76,8 @@ test('temp files of interrupted artifact writes (artifacts/<sub>/.<name>.<pid>.<
   const { dir, id } = await storeWithOneRun();
   const sub = path.join(dir, 'runs', id, 'artifacts', 'ckpt');
   mkdirSync(sub, { recursive: true });
-  const tmp = path.join(sub, '.checkpoint.bin.12345.0123456789ab.tmp');
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a writer that has exited
+  const tmp = path.join(sub, `.checkpoint.bin.${gone}.0123456789ab.tmp`);
   writeFileSync(tmp, 'partial');
   const dry = await doctorStore(dir);
   assert.deepEqual(dry.issues.map((i) => [i.code, i.file]), [['stray_temp', tmp]]);
