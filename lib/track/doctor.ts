@@ -144,6 +144,7 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
 
     // 2. Stray temp files at the top level (only ever written under the lock we hold).
     const strays: string[] = [];
+    const artifactTemps: string[] = [];
     for (const name of await readdir(paths.root)) {
       if (TEMP_FILE_PATTERN.test(name)) strays.push(path.join(paths.root, name));
     }
@@ -175,7 +176,7 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
       for (const name of await readdir(full)) {
         if (TEMP_FILE_PATTERN.test(name)) strays.push(path.join(full, name));
       }
-      strays.push(...(await tempFilesUnder(paths.artifactsDir(id))));
+      artifactTemps.push(...(await tempFilesUnder(paths.artifactsDir(id))));
       let rec: RunRecord | null = null;
       let problem = `run ${id} has no run.json`;
       try {
@@ -240,14 +241,13 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
         if (!folders.has(id)) issues.push({ code: 'orphan_index_entry', runId: id, message: `the index lists run ${id} but its folder is gone` });
       }
     }
-    // A temp file names its writer's pid: one of a live process is a write in progress (artifacts and exported
-    // models are written outside the store lock), so only those of dead writers are strays.
-    const dead = strays.filter((file) => {
+    // Artifacts are written outside the store lock, so a temp file there may be a write in progress: its name
+    // holds its writer's pid, and only those of dead writers are strays. (The other temp files are written under
+    // the lock we hold: any left is a stray.)
+    for (const file of artifactTemps) {
       const pid = tempFileWriter(path.basename(file));
-      return pid === null || !opts.probe.isAlive(pid, null);
-    });
-    strays.length = 0;
-    strays.push(...dead);
+      if (pid === null || !opts.probe.isAlive(pid, null)) strays.push(file);
+    }
     for (const file of strays) issues.push({ code: 'stray_temp', file, message: `temp file left by an interrupted write: ${path.basename(file)}` });
 
     // 4. Repairs.
