@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { parseConfig, readConfigFile } from '../config.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, StoreError } from '../errors.js';
 import { checkRunId, openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
@@ -127,7 +127,11 @@ export async function runConfig(input: Record<string, unknown>, source: string, 
  */
 export async function resumeRunById(id: string, opts: Omit<RunFileOptions, 'overrides' | 'name'> = {}): Promise<RunFileResult> {
   checkRunId('resume', id);
-  const store = await openStore(opts.storeDir, { create: false }); // an unknown id or store creates nothing
+  // An unknown id or store creates nothing.
+  const store = await openStore(opts.storeDir, { create: false }).catch((err: unknown) => {
+    if (!(err instanceof StoreError) || err.code !== 'store_not_found') throw err;
+    throw new StoreError('store_not_found', `no run with id ${JSON.stringify(id)}: ${err.message}`, { runId: id, file: err.details.file });
+  });
   try {
     const record = await store.getRun(id);
     const source = `params of run ${id}`;
