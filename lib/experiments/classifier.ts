@@ -6,8 +6,7 @@
  * `eval.every` steps and at the end; checkpoints and resume like the teacher; the final weights can be exported to
  * models/ (`<file>` + `<file>.json` with the config, summary and run record).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
@@ -17,6 +16,7 @@ import { applyBatched, crossEntropy, makeClassifier, type Classifier, type Class
 import { countParams, disposeParams } from '../nn/params.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
+import { writeModelFile } from './model-files.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
@@ -207,12 +207,13 @@ export interface ClassifierMeta {
   source: Record<string, unknown>;
 }
 
-/** Write a classifier's config and weights (tensor prefix `net/`) atomically (temp file + rename). */
+/**
+ * Write a classifier's config and weights (tensor prefix `net/`), its folder made first, with the store's atomic
+ * writer ({@link writeModelFile}: a per-process temp file doctor recognises, fsync, rename).
+ */
 export function writeClassifierCheckpoint(file: string, net: Classifier, classNames: readonly string[], source: Record<string, unknown>): void {
   const meta: ClassifierMeta = { kind: 'classifier', classifier: net.config, classNames: [...classNames], source };
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, encodeCheckpoint({ meta, tensors: paramTensors('net', net.params) }));
-  renameSync(tmp, file);
+  writeModelFile(file, encodeCheckpoint({ meta, tensors: paramTensors('net', net.params) }));
 }
 
 /** @throws ConfigError naming the file when it cannot be read or is not a classifier checkpoint. */
@@ -273,12 +274,9 @@ export async function runClassifier(c: ClassifierExperimentConfig, ctx: Experime
     await ctx.run.flush();
     let exported = '';
     if (c.export) {
-      mkdirSync(dirname(c.export), { recursive: true });
       writeClassifierCheckpoint(c.export, s.net, s.data.train.classNames, { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone, testAccuracy: final.accuracy });
       const sidecar = { file: c.export, runId: ctx.run.id, config: c, summary, run: ctx.run.record() };
-      const tmp = `${c.export}.json.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(sidecar, null, 2) + '\n');
-      renameSync(tmp, `${c.export}.json`);
+      writeModelFile(`${c.export}.json`, JSON.stringify(sidecar, null, 2) + '\n');
       exported = `\nweights written to ${c.export} (+ .json with config and run record)`;
     }
     const names = s.data.test.classNames;

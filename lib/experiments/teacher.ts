@@ -4,7 +4,7 @@
  * classifier-free guidance works for class-conditional data. Checkpoints and resumes like the distillation, and
  * can export its weights to models/ with a sidecar JSON (config, run id, provenance, summary).
  */
-import { writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ import { architectureSchema } from './distill-config.js';
 import { dataSchema, guidanceSchema, makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { scheduleSchema } from './mixture-config.js';
 import { evalNoise } from './eval-noise.js';
+import { writeModelFile } from './model-files.js';
 import { writeNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
@@ -175,9 +176,7 @@ export async function runTeacher(c: TeacherConfig, ctx: ExperimentContext): Prom
       mkdirSync(dirname(c.export), { recursive: true });
       writeNetCheckpoint(c.export, s.net, { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone });
       const sidecar = { file: c.export, runId: ctx.run.id, config: c, summary, run: ctx.run.record() };
-      const tmp = `${c.export}.json.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(sidecar, null, 2) + '\n');
-      renameSync(tmp, `${c.export}.json`);
+      writeModelFile(`${c.export}.json`, JSON.stringify(sidecar, null, 2) + '\n');
       exported = `\nweights written to ${c.export} (+ .json with config and run record)`;
     }
     const lines = Object.entries(summary).map(([k, v]) => `  ${k.padEnd(40)} ${Number.isInteger(v) ? v : v.toPrecision(4)}`);

@@ -4,17 +4,21 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import fs, { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../../lib/data/rng.js';
+import { readClassifierCheckpoint, writeClassifierCheckpoint } from '../../lib/experiments/classifier.js';
 import { exportModel, writeModelFile } from '../../lib/experiments/model-files.js';
 import { readNetCheckpoint, writeNetCheckpoint } from '../../lib/experiments/net-checkpoint.js';
+import { runConfigFile } from '../../lib/experiments/runner.js';
+import { makeClassifier } from '../../lib/nn/classifier.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
 import { tempFileWriter, tempPathFor, TEMP_FILE_PATTERN } from '../../lib/track/atomic.js';
 import { doctorStore, openStore, withRun } from '../../lib/track/index.js';
-import { NO_GIT, tempDir } from './helpers.js';
+import { NO_GIT, ROOT, tempDir } from './helpers.js';
 
 /** A folder where a file is expected: the final rename fails after the temp file was written. */
 function blockedTarget(dir: string, name: string): string {
@@ -49,6 +53,85 @@ test('model files and their sidecars use the same writer: no temp file after a f
   assert.equal(JSON.parse(readFileSync(path.join(dir, 'sub', 'ae.ckpt.json'), 'utf8')).runId, 'r1');
   writeModelFile(path.join(dir, 'x.txt'), 'x');
   params.get('w')!.dispose();
+});
+
+/**
+ * Every synchronous rename made while `fn` runs, as [from, to] (a spy on fs.renameSync, which the atomic writer
+ * calls; syncBuiltinESMExports makes named imports of node:fs see the spy). The renames still happen.
+ */
+async function renamesDuring(fn: () => Promise<unknown> | unknown): Promise<[string, string][]> {
+  const seen: [string, string][] = [];
+  const original = fs.renameSync;
+  fs.renameSync = (from, to) => {
+    seen.push([String(from), String(to)]);
+    original(from, to);
+  };
+  syncBuiltinESMExports();
+  try {
+    await fn();
+  } finally {
+    fs.renameSync = original;
+    syncBuiltinESMExports();
+  }
+  return seen;
+}
+
+/** Each written file in `dir` came from a temp file of the atomic writer's pattern (one doctor cleans), of this process. */
+function assertAtomicWrites(renames: [string, string][], dir: string, names: string[]): void {
+  const into = renames.filter(([, to]) => path.dirname(to) === dir);
+  assert.deepEqual(into.map(([, to]) => path.basename(to)).sort(), [...names].sort(), `files renamed into ${dir}`);
+  for (const [from, to] of into) {
+    assert.equal(path.dirname(from), dir, 'the temp file is beside its target');
+    assert.match(path.basename(from), TEMP_FILE_PATTERN, `${to} was written through a temp file of the atomic writer`);
+    assert.ok(path.basename(from).startsWith(`.${path.basename(to)}.`));
+    assert.equal(tempFileWriter(path.basename(from)), process.pid);
+  }
+}
+
+test('a classifier checkpoint goes through the atomic writer: its temp file has the pattern; a failed rename leaves none', async () => {
+  await tf.setBackend('cpu');
+  const dir = tempDir();
+  const net = makeClassifier({ height: 28, width: 28, channels: 1, conv1: 2, conv2: 2, features: 4, numClasses: 10 }, makeRng(0));
+  const file = path.join(dir, 'models', 'classifier.ckpt');
+  const renames = await renamesDuring(() => writeClassifierCheckpoint(file, net, ['a', 'b'], { run: 'r' }));
+  assertAtomicWrites(renames, path.dirname(file), ['classifier.ckpt']);
+  assert.deepEqual(readClassifierCheckpoint(file).meta.classNames, ['a', 'b']);
+  assert.throws(() => writeClassifierCheckpoint(blockedTarget(dir, 'blocked.ckpt'), net, ['a'], {}));
+  assert.deepEqual(readdirSync(dir).sort(), ['blocked.ckpt', 'models'], 'no temp file beside the blocked target');
+  assert.deepEqual(readdirSync(path.dirname(file)), ['classifier.ckpt']);
+  for (const [, v] of net.params) v.dispose();
+});
+
+test('a teacher export writes its checkpoint and its sidecar through the atomic writer; a blocked sidecar leaves no temp', async () => {
+  const dir = tempDir();
+  const models = path.join(dir, 'models');
+  const quick = path.join(ROOT, 'experiments/quick/teacher.json');
+  const tiny = ['train.steps=2', 'train.batch=16', 'train.logEvery=1', 'train.checkpointEvery=0', 'eval.samples=8', 'eval.ddimSteps=2', 'eval.referenceSubsteps=10'];
+  const file = path.join(models, 'teacher.ckpt');
+  const renames = await renamesDuring(() => runConfigFile(quick, { storeDir: path.join(dir, 'store'), overrides: [...tiny, `export=${JSON.stringify(file)}`] }));
+  assertAtomicWrites(renames, models, ['teacher.ckpt', 'teacher.ckpt.json']);
+  assert.equal(JSON.parse(readFileSync(`${file}.json`, 'utf8')).file, file);
+
+  const blocked = path.join(dir, 'blocked');
+  blockedTarget(blocked, 'teacher.ckpt.json');
+  await assert.rejects(runConfigFile(quick, { storeDir: path.join(dir, 'store'), overrides: [...tiny, `export=${JSON.stringify(path.join(blocked, 'teacher.ckpt'))}`] }));
+  assert.deepEqual(readdirSync(blocked).sort(), ['teacher.ckpt', 'teacher.ckpt.json'], 'no temp file left by the failed sidecar write');
+});
+
+test('a classifier export writes its checkpoint and its sidecar through the atomic writer; a blocked sidecar leaves no temp', async () => {
+  const dir = tempDir();
+  const models = path.join(dir, 'models');
+  const quick = path.join(ROOT, 'experiments/quick/classifier.json');
+  const tiny = ['data.trainLimit=32', 'data.testLimit=16', 'train.epochs=1', 'train.batch=16', 'train.logEvery=1', 'train.checkpointEvery=0', 'eval.every=0', 'eval.batch=16'];
+  const file = path.join(models, 'classifier.ckpt');
+  const renames = await renamesDuring(() => runConfigFile(quick, { storeDir: path.join(dir, 'store'), overrides: [...tiny, `export=${JSON.stringify(file)}`] }));
+  assertAtomicWrites(renames, models, ['classifier.ckpt', 'classifier.ckpt.json']);
+  assert.equal(JSON.parse(readFileSync(`${file}.json`, 'utf8')).config.kind, 'classifier');
+
+  const blocked = path.join(dir, 'blocked');
+  blockedTarget(blocked, 'classifier.ckpt.json');
+  await assert.rejects(runConfigFile(quick, { storeDir: path.join(dir, 'store'), overrides: [...tiny, `export=${JSON.stringify(path.join(blocked, 'classifier.ckpt'))}`] }));
+  assert.deepEqual(readdirSync(blocked).sort(), ['classifier.ckpt', 'classifier.ckpt.json'], 'no temp file left by the failed sidecar write');
 });
 
 test('temp names carry the writer pid; doctor removes those of dead writers and keeps a live writer\'s', async () => {
