@@ -9,11 +9,11 @@
  *
  * The plan row index is a worker's only input: `splam sweep run-point <plan> <index>`.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ArgumentError, SplamError } from '../errors.js';
+import { writeFileAtomic } from '../track/atomic.js';
 import type { PlanRow } from '../experiments/sweep.js';
 
 export const SWEEPS_DIR = 'sweeps';
@@ -86,17 +86,14 @@ export function sweepDir(storeDir: string, sweepId: string): string {
   return join(resolve(storeDir), SWEEPS_DIR, sweepId);
 }
 
-/** Write `text` to `file` through a unique temp file and a rename (readers never see half a file). */
-export async function writeFileAtomic(file: string, text: string): Promise<void> {
+/**
+ * Write `text` to `file` (its folder made first) with the store's atomic writer (lib/track/atomic.ts: a per-process
+ * temp file, fsync, rename): readers never see half a file, and what a killed planner leaves carries the temp
+ * pattern doctor cleans under `<store>/sweeps/`.
+ */
+async function writeSweepFile(file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, text);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, text);
 }
 
 /** The plan as JSONL: row i on line i. */
@@ -106,7 +103,7 @@ export function formatPlan(rows: readonly PlanRow[]): string {
 
 export async function writePlan(dir: string, rows: readonly PlanRow[]): Promise<string> {
   const file = join(dir, PLAN_FILE);
-  await writeFileAtomic(file, formatPlan(rows));
+  await writeSweepFile(file, formatPlan(rows));
   return file;
 }
 
@@ -160,7 +157,7 @@ export function planRow(rows: readonly PlanRow[], index: number, file: string): 
 }
 
 export async function writeSweepRecord(dir: string, record: SweepRecord): Promise<void> {
-  await writeFileAtomic(join(dir, SWEEP_FILE), JSON.stringify(record, null, 2) + '\n');
+  await writeSweepFile(join(dir, SWEEP_FILE), JSON.stringify(record, null, 2) + '\n');
 }
 
 /** @throws SweepNotFoundError when the store has no such sweep. */

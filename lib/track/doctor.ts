@@ -9,7 +9,8 @@
  *   - checks each series file's last byte (a torn last line) and, with `deep`, parses every line;
  *   - finds `running` runs whose process is gone or heartbeat is stale, and persists them as `crashed` with
  *     `endedAt` = last heartbeat and the summary completed from their series;
- *   - removes temp files left by killed writers (also inside artifact folders) and folders of half-deleted runs;
+ *   - removes temp files left by killed writers (also inside artifact folders and under `sweeps/`, where a temp
+ *     file counts only once its writer's pid is gone) and folders of half-deleted runs;
  *   - a run folder without a readable run.json that the index cannot restore: removes it when it holds nothing
  *     but its heartbeat and empty files (a start killed, or a disk that filled, before run.json was written),
  *     else moves it to `quarantine/<id>-<time>` so nothing is lost and the store reads clean again;
@@ -33,6 +34,12 @@ const INDEX_CODES = new Set<DoctorIssue['code']>(['corrupt_index', 'missing_inde
 
 /** Issues that `repair` fixes; the others (foreign entries, torn or bad metric lines) are only reported. */
 export const REPAIRABLE = new Set<DoctorIssue['code']>([...INDEX_CODES, 'stray_temp', 'trash', 'aborted_start', 'orphan_run_folder']);
+
+/**
+ * Sweep folders (`sweeps/<sweep-id>/`: plan.jsonl, sweep.json, job.sbatch, logs/), written by lib/scale/plan.ts
+ * with the store's atomic writer outside the store lock. Doctor reads nothing there but temp files.
+ */
+const SWEEPS_DIR = 'sweeps';
 
 /** Where doctor moves run folders it cannot rebuild a record for (inside the store, beside `runs/`). */
 export const QUARANTINE_DIR = 'quarantine';
@@ -144,7 +151,7 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
 
     // 2. Stray temp files at the top level (only ever written under the lock we hold).
     const strays: string[] = [];
-    const artifactTemps: string[] = [];
+    const unlockedTemps: string[] = [];
     for (const name of await readdir(paths.root)) {
       if (TEMP_FILE_PATTERN.test(name)) strays.push(path.join(paths.root, name));
     }
@@ -176,7 +183,7 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
       for (const name of await readdir(full)) {
         if (TEMP_FILE_PATTERN.test(name)) strays.push(path.join(full, name));
       }
-      artifactTemps.push(...(await tempFilesUnder(paths.artifactsDir(id))));
+      unlockedTemps.push(...(await tempFilesUnder(paths.artifactsDir(id))));
       let rec: RunRecord | null = null;
       let problem = `run ${id} has no run.json`;
       try {
@@ -241,10 +248,11 @@ export async function runDoctor(paths: StorePaths, index: RunIndex, opts: Doctor
         if (!folders.has(id)) issues.push({ code: 'orphan_index_entry', runId: id, message: `the index lists run ${id} but its folder is gone` });
       }
     }
-    // Artifacts are written outside the store lock, so a temp file there may be a write in progress: its name
-    // holds its writer's pid, and only those of dead writers are strays. (The other temp files are written under
-    // the lock we hold: any left is a stray.)
-    for (const file of artifactTemps) {
+    // Artifacts and sweep files are written outside the store lock, so a temp file there may be a write in
+    // progress: its name holds its writer's pid, and only those of dead writers are strays. (The other temp files
+    // are written under the lock we hold: any left is a stray.)
+    unlockedTemps.push(...(await tempFilesUnder(path.join(paths.root, SWEEPS_DIR))));
+    for (const file of unlockedTemps) {
       const pid = tempFileWriter(path.basename(file));
       if (pid === null || !opts.probe.isAlive(pid, null)) strays.push(file);
     }

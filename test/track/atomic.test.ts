@@ -16,6 +16,7 @@ import { readNetCheckpoint, writeNetCheckpoint } from '../../lib/experiments/net
 import { runConfigFile } from '../../lib/experiments/runner.js';
 import { makeClassifier } from '../../lib/nn/classifier.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
+import { readPlan, writePlan, writeSweepRecord, type SweepRecord } from '../../lib/scale/plan.js';
 import { tempFileWriter, tempPathFor, TEMP_FILE_PATTERN } from '../../lib/track/atomic.js';
 import { doctorStore, openStore, withRun } from '../../lib/track/index.js';
 import { NO_GIT, ROOT, tempDir } from './helpers.js';
@@ -56,21 +57,28 @@ test('model files and their sidecars use the same writer: no temp file after a f
 });
 
 /**
- * Every synchronous rename made while `fn` runs, as [from, to] (a spy on fs.renameSync, which the atomic writer
- * calls; syncBuiltinESMExports makes named imports of node:fs see the spy). The renames still happen.
+ * Every rename made while `fn` runs, as [from, to] (spies on fs.renameSync and fs.promises.rename, which the atomic
+ * writer calls; syncBuiltinESMExports makes named imports of node:fs and node:fs/promises see them). The renames
+ * still happen.
  */
 async function renamesDuring(fn: () => Promise<unknown> | unknown): Promise<[string, string][]> {
   const seen: [string, string][] = [];
   const original = fs.renameSync;
+  const originalAsync = fs.promises.rename;
   fs.renameSync = (from, to) => {
     seen.push([String(from), String(to)]);
     original(from, to);
+  };
+  fs.promises.rename = async (from, to) => {
+    seen.push([String(from), String(to)]);
+    await originalAsync(from, to);
   };
   syncBuiltinESMExports();
   try {
     await fn();
   } finally {
     fs.renameSync = original;
+    fs.promises.rename = originalAsync;
     syncBuiltinESMExports();
   }
   return seen;
@@ -154,4 +162,32 @@ test('temp names carry the writer pid; doctor removes those of dead writers and 
   assert.deepEqual((await doctorStore(dir)).issues.map((i) => [i.code, i.file]), [['stray_temp', dead]]);
   await doctorStore(dir, { repair: true });
   assert.deepEqual(readdirSync(artifacts), [path.basename(live)], 'a write in progress is left alone');
+});
+
+test('sweep files (plan.jsonl, sweep.json) go through the atomic writer; doctor removes a dead planner\'s temp under sweeps/, keeps a live one\'s', async () => {
+  const dir = tempDir();
+  const store = await openStore(dir);
+  await store.close();
+  const sweep = path.join(dir, 'sweeps', 'sweep-20260101-000000-abcd');
+  const row = { index: 0, values: {}, overrides: [], label: '{}', key: '', name: 'n', sweepId: 'sweep-20260101-000000-abcd', source: 'c.json', kind: 'solvers', seed: 0, config: {} };
+  const record = { format: 'splam-sweep', version: 1, id: row.sweepId, engine: 'local', config: 'c.json', sets: [], points: 1, store: dir, createdAt: 'now' } as SweepRecord;
+  const renames = await renamesDuring(async () => {
+    await writePlan(sweep, [row]);
+    await writeSweepRecord(sweep, record);
+  });
+  assertAtomicWrites(renames, sweep, ['plan.jsonl', 'sweep.json']);
+  assert.equal(readPlan(path.join(sweep, 'plan.jsonl'))[0].name, 'n');
+  assert.deepEqual((await doctorStore(dir)).issues, [], 'a clean sweep folder is no issue');
+
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that has exited
+  const dead = path.join(sweep, `.plan.jsonl.${gone}.0123456789ab.tmp`);
+  const live = path.join(sweep, `.sweep.json.${process.pid}.0123456789ab.tmp`);
+  mkdirSync(path.join(sweep, 'logs'));
+  const deadLog = path.join(sweep, 'logs', `.x.out.${gone}.ba9876543210.tmp`);
+  for (const f of [dead, live, deadLog]) writeFileSync(f, 'partial');
+  assert.deepEqual((await doctorStore(dir)).issues.map((i) => [i.code, i.file]).sort(), [['stray_temp', dead], ['stray_temp', deadLog]].sort());
+  const repaired = await doctorStore(dir, { repair: true });
+  assert.ok(repaired.actions.some((a) => /removed 2 temp file/.test(a)), repaired.actions.join('; '));
+  assert.deepEqual(readdirSync(sweep).sort(), [path.basename(live), 'logs', 'plan.jsonl', 'sweep.json'].sort(), 'a write in progress is left alone');
+  assert.deepEqual(readdirSync(path.join(sweep, 'logs')), []);
 });
