@@ -11,6 +11,7 @@
 import { basename } from 'node:path';
 import { ConfigError, show, type ConfigIssue } from '../errors.js';
 import { applyOverrides, parsePath, parseValue } from './overrides.js';
+import { preflight } from './preflight.js';
 import type { ExperimentKind } from './registry.js';
 
 /** One swept config field: its path (as written after `--set`) and the values it takes, in the order given. */
@@ -185,8 +186,16 @@ export function newSweepId(now: Date = new Date(), rand: number = Math.floor(Mat
   return `sweep-${t}-${rand.toString(16).padStart(4, '0')}`;
 }
 
+/** The run name base of a sweep: `--name`, else the config's `name`, else the file's base name without `.json`. */
+function nameBase(raw: Record<string, unknown>, source: string, name: string | undefined): string {
+  return name ?? (typeof raw.name === 'string' ? raw.name : basename(source).replace(/\.json$/, ''));
+}
+
 /**
- * Validate every point's full config (`raw` with the point's overrides applied) before anything runs.
+ * Validate every point's full config (`raw` with the point's overrides applied) before anything runs, then run
+ * the preflight of preflight.ts on it (experiment name, the point's run name, every input file such as a
+ * checkpoint), as `splam run` does, so a point that would fail at its start fails the whole sweep before any starts.
+ * @param name the `--name` flag (run name base), when given.
  * @returns each point's kind and validated config, in point order.
  * An issue shared by several points is reported once, naming them (`points {k: 10}; {k: 20}` or `every point`).
  * @throws ConfigError with every issue of every point; each message starts with the point(s).
@@ -196,12 +205,16 @@ export async function validatePoints(
   points: readonly SweepPoint[],
   source: string,
   validate: ValidateFn,
+  name?: string,
 ): Promise<{ kind: ExperimentKind; config: unknown }[]> {
   const byIssue = new Map<string, { issue: ConfigIssue; labels: string[] }>();
   const valid: { kind: ExperimentKind; config: unknown }[] = [];
+  const base = nameBase(raw, source, name);
   for (const point of points) {
     try {
-      valid.push(await validate(applyOverrides(raw, point.overrides), source));
+      const v = await validate(applyOverrides(raw, point.overrides), source);
+      preflight(v.kind, v.config, source, { name: pointName(base, point), nameFrom: name !== undefined ? '--name' : 'name' });
+      valid.push(v);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       for (const issue of err.issues) {
@@ -233,8 +246,8 @@ export async function planSweep(
   opts: { source: string; name?: string; validate: ValidateFn; sweepId?: string },
 ): Promise<PlanRow[]> {
   const grid = expandGrid(axes);
-  const valid = await validatePoints(raw, grid, opts.source, opts.validate);
-  const base = opts.name ?? (typeof raw.name === 'string' ? raw.name : basename(opts.source).replace(/\.json$/, ''));
+  const valid = await validatePoints(raw, grid, opts.source, opts.validate, opts.name);
+  const base = nameBase(raw, opts.source, opts.name);
   const sweepId = opts.sweepId ?? newSweepId();
   return grid.map((p, i) => {
     const { kind, config } = valid[i];

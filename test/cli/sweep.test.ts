@@ -180,6 +180,19 @@ test('a sweep with one invalid point starts no run and exits 2, naming the point
   assert.ok(noRuns(store), 'no run was started');
 });
 
+test('a sweep whose points name a missing checkpoint exits 2 before any point starts: one issue line naming the field and the file, nothing written', () => {
+  const store = join(mkdtempSync(join(tmpdir(), 'splam-sweep-')), 'store');
+  const distill = new URL('../../experiments/quick/distill.json', import.meta.url).pathname;
+  const r = splam(['sweep', distill, '--set', 'teacher={"type":"learned","checkpoint":"models/no-such-teacher.ckpt"}', '--set', 'seed=0,1'], store);
+  assert.equal(r.code, 2, r.stderr);
+  const issues = r.stderr.split('\n').filter((l) => l.startsWith('  - '));
+  assert.equal(issues.length, 1, r.stderr);
+  assert.match(issues[0], /^ {2}- teacher\.checkpoint: every point: no file at \S*\/models\/no-such-teacher\.ckpt /);
+  assert.doesNotMatch(r.stderr, / started/);
+  assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace for a config error');
+  assert.ok(!existsSync(store), 'the store (and its sweeps/ folder) was not created');
+});
+
 test('--dry-run lists the expanded points in order and runs nothing', () => {
   const store = mkdtempSync(join(tmpdir(), 'splam-sweep-'));
   const r = splam(['sweep', quick, ...tiny, '--dry-run'], store);
