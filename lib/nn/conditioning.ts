@@ -5,6 +5,7 @@
  *
  *   temb₀ = timeEmbedding(t, E)  (+ cond_proj(gammaEmbedding(γ)) when d_γ > 0: bias-free linear d_γ → E, diffusers'
  *           TimestepEmbedding `time_cond_proj_dim`, official SPLAM code L858–864)
+ *           (+ w_proj(wEmbedding(w)) when d_w > 0: LCM's w-embedding, a bias-free linear d_w → E; see {@link makeWProjection})
  *   temb  = W₂·SiLU(W₁·temb₀)  (+ class_embedding[label + 1] when numClasses > 0; row 0 is the null label −1)
  *
  * The class embedding is looked up by a one-hot matmul, not tf.gather: gather's gradient (UnsortedSegmentSum) has
@@ -13,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
-import { gammaEmbedding, timeEmbedding } from './embeddings.js';
+import { gammaEmbedding, timeEmbedding, wEmbedding } from './embeddings.js';
 import { silu } from './silu.js';
 import { addParam, type ParamSet, uniformInit } from './params.js';
 
@@ -28,6 +29,10 @@ export interface ConditioningConfig {
   gammaEmbedDim: number;
   /** Multiplier of g = 10 − 10γ inside the γ-embedding (1000 in the official code). */
   gammaEmbedScale: number;
+  /** LCM's w-embedding dimension d_w (0 = off; else even ≥ 4). Optional: absent = 0. */
+  wEmbedDim?: number;
+  /** Multiplier of w inside the w-embedding (diffusers' `guidance_scale_embedding`: 1000). Optional: absent = 1000. */
+  wEmbedScale?: number;
 }
 
 /** A dense layer x [B, fanIn] → [B, fanOut] with PyTorch's default init, registered in `params` under `name`. */
@@ -52,9 +57,32 @@ export function checkLabels(fn: string, labels: tf.Tensor1D | number[] | undefin
 }
 
 /**
+ * LCM's w-conditioning of the time features: creates the bias-free linear `time.w_proj` (d_w → E) in `params`, and
+ * returns w [B] → w_proj(wEmbedding(w, d_w, scale)) [B, E], the term added to temb₀ beside the γ-projection
+ * (diffusers' `TimestepEmbedding.cond_proj` fed with `guidance_scale_embedding(w)` in
+ * `examples/consistency_distillation/train_lcm_distill_sd_wds.py`). Returns undefined when d_w = 0 (nothing created).
+ * Call it after every other parameter of the network is created, so that a network without the w-embedding and
+ * one with it share every other parameter's name, order and random draws (existing checkpoints load unchanged).
+ * The returned function throws ArgumentError (naming `w`) when w is missing and ShapeError when it is not [B].
+ */
+export function makeWProjection(params: ParamSet, c: { timeEmbedDim: number; wEmbedDim?: number; wEmbedScale?: number }, rng: Rng, fn: string) {
+  const dim = c.wEmbedDim ?? 0;
+  if (dim === 0) return undefined;
+  const proj = linearLayer(params, 'time.w_proj', dim, c.timeEmbedDim, rng, false);
+  const scale = c.wEmbedScale ?? 1000;
+  return (w: tf.Tensor1D | undefined, B: number): tf.Tensor2D => {
+    if (w === undefined) throw new ArgumentError(fn, 'w', w, `a per-sample guidance w [${B}] (the network has a w-embedding, wEmbedDim = ${dim})`);
+    if (w.rank !== 1 || w.shape[0] !== B) throw new ShapeError(fn, 'w', `[${B}]`, w.shape);
+    return proj(wEmbedding(w, dim, scale));
+  };
+}
+
+/**
  * Build the conditioning path; its parameters are added to `params` (names `time.linear1`, `time.linear2`,
  * `time.cond_proj` when d_γ > 0, `class_embedding` when numClasses > 0).
- * @returns temb(t [B], γ [B] | undefined (= 1), labels [B] | undefined (= −1)) → [B, T]; call inside tf.tidy.
+ * @returns temb(t [B], γ [B] | undefined (= 1), labels [B] | undefined (= −1), extra [B, E] | undefined) → [B, T],
+ *   where `extra` is added to temb₀ before the time MLP (the w-projection of {@link makeWProjection}); call inside
+ *   tf.tidy.
  */
 export function makeConditioning(params: ParamSet, c: ConditioningConfig, rng: Rng, fn: string) {
   const { timeEmbedDim: E, timeHidden: T, numClasses, gammaEmbedDim } = c;
@@ -65,7 +93,7 @@ export function makeConditioning(params: ParamSet, c: ConditioningConfig, rng: R
     numClasses > 0
       ? (addParam(params, 'class_embedding', [numClasses + 1, T], Float32Array.from(rng.normalArray((numClasses + 1) * T))) as tf.Variable<tf.Rank.R2>)
       : undefined;
-  return (t: tf.Tensor1D, gamma: tf.Tensor1D | undefined, labels: tf.Tensor1D | number[] | undefined): tf.Tensor2D => {
+  return (t: tf.Tensor1D, gamma: tf.Tensor1D | undefined, labels: tf.Tensor1D | number[] | undefined, extra?: tf.Tensor2D): tf.Tensor2D => {
     const B = t.shape[0];
     let temb = timeEmbedding(t, E);
     if (condProj) {
@@ -73,6 +101,7 @@ export function makeConditioning(params: ParamSet, c: ConditioningConfig, rng: R
       if (g.shape[0] !== B) throw new ShapeError(fn, 'gamma', `[${B}]`, g.shape);
       temb = tf.add(temb, condProj(gammaEmbedding(g, gammaEmbedDim, c.gammaEmbedScale)));
     }
+    if (extra) temb = tf.add(temb, extra);
     let te = time2(silu(time1(temb)));
     if (classEmb) {
       const lab = checkLabels(fn, labels, B, numClasses);

@@ -1,5 +1,5 @@
 /**
- * Sinusoidal embeddings of scalars: the time embedding of the denoiser and SPLAM's γ-embedding.
+ * Sinusoidal embeddings of scalars: the time embedding of the denoiser, SPLAM's γ-embedding and LCM's w-embedding.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../errors.js';
@@ -45,4 +45,18 @@ export function timeEmbedding(t: tf.Tensor1D, dim: number): tf.Tensor2D {
  */
 export function gammaEmbedding(gamma: tf.Tensor1D, dim = 256, scale = 1000): tf.Tensor2D {
   return tf.tidy(() => sinusoidal(tf.sub(10, gamma.mul(10)).mul(scale) as tf.Tensor1D, dim, { shift: 1 }));
+}
+
+/**
+ * LCM's guidance-scale embedding of a per-sample guidance w [B] → [B, dim]: the argument v = scale·w (`scale` 1000 in
+ * the public sources), then the same sinusoid as {@link gammaEmbedding}: half = dim/2,
+ * ω_j = exp(−j·ln(10000)/(half − 1)), features [sin(v·ω), cos(v·ω)] (sin first). Source: diffusers'
+ * `examples/consistency_distillation/train_lcm_distill_sd_wds.py` (`guidance_scale_embedding`, copied from
+ * `LatentConsistencyModelPipeline.get_guidance_scale_embedding`), which draws w ~ U[w_min, w_max] per sample and
+ * feeds this embedding to the student's `time_cond_proj`. w is taken as given (in the run's guidance convention).
+ * @throws ArgumentError for a dim that is not an even integer ≥ 4 (dim 2 has half − 1 = 0: no frequency).
+ */
+export function wEmbedding(w: tf.Tensor1D, dim = 256, scale = 1000): tf.Tensor2D {
+  if (!Number.isInteger(dim) || dim < 4 || dim % 2 !== 0) throw new ArgumentError('wEmbedding', 'dim', dim, 'an even integer ≥ 4');
+  return tf.tidy(() => sinusoidal(w.mul(scale) as tf.Tensor1D, dim, { shift: 1 }));
 }

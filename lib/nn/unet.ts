@@ -1,8 +1,9 @@
 /**
  * A small convolutional ε-prediction U-Net (Ho et al. 2020's DDPM U-Net without attention), NHWC:
- * ε̂(x, t [, γ] [, class]) for images `[B, H, W, C]`, sized for 28×28×1 pixels and for 7×7×4 autoencoder latents.
+ * ε̂(x, t [, γ] [, class] [, w]) for images `[B, H, W, C]`, sized for 28×28×1 pixels and for 7×7×4 autoencoder latents.
  *
- *   temb  = conditioning(t, γ, label)                       (lib/nn/conditioning.ts: the MLP's formulas and names)
+ *   temb  = conditioning(t, γ, label [, w])                 (lib/nn/conditioning.ts: the MLP's formulas and names;
+ *                                                            w through LCM's w-embedding `time.w_proj` when on)
  *   h     = conv_in(pad(x))                                  3×3, C → C₀
  *   down: level l = 0 … L−1: `resBlocks` ResBlocks → C_l = baseChannels·channelMults[l]; skip_l = h;
  *         then (l < L−1) avg-pool 2×2
@@ -21,7 +22,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
-import { linearLayer, makeConditioning } from './conditioning.js';
+import { linearLayer, makeConditioning, makeWProjection } from './conditioning.js';
 import { silu } from './silu.js';
 import { groupNorm } from './groupnorm.js';
 import { addParam, convLayer, type ParamSet } from './params.js';
@@ -51,6 +52,13 @@ export interface UnetConfig {
   gammaEmbedDim: number;
   /** Multiplier of g = 10 − 10γ inside the γ-embedding; the official code's 1000. */
   gammaEmbedScale: number;
+  /**
+   * LCM's w-embedding dimension d_w (0 = off; else even ≥ 4): a per-sample guidance w enters through the bias-free
+   * `time.w_proj` (created after every other parameter). Default 0.
+   */
+  wEmbedDim: number;
+  /** Multiplier of w inside the w-embedding (diffusers' `guidance_scale_embedding`: 1000). */
+  wEmbedScale: number;
 }
 
 export const DEFAULT_UNET: Omit<UnetConfig, 'height' | 'width' | 'channels'> = {
@@ -63,6 +71,8 @@ export const DEFAULT_UNET: Omit<UnetConfig, 'height' | 'width' | 'channels'> = {
   numClasses: 0,
   gammaEmbedDim: 0,
   gammaEmbedScale: 1000,
+  wEmbedDim: 0,
+  wEmbedScale: 1000,
 };
 
 export interface Unet {
@@ -72,10 +82,12 @@ export interface Unet {
   padded: { height: number; width: number };
   /**
    * ε̂ for x `[B, H, W, C]` at DDPM times t `[B]`; γ `[B]` (ignored without a γ-embedding; default 1);
-   * labels `[B]` (default −1, the null label). Returns `[B, H, W, C]`.
-   * @throws ShapeError for x, t, γ or labels of the wrong shape; ArgumentError for a label outside [−1, numClasses−1].
+   * labels `[B]` (default −1, the null label); w `[B]` the per-sample guidance (required with a w-embedding, ignored
+   * without). Returns `[B, H, W, C]`.
+   * @throws ShapeError for x, t, γ, labels or w of the wrong shape; ArgumentError for a label outside
+   *   [−1, numClasses−1], or for a missing w when wEmbedDim > 0.
    */
-  apply(x: tf.Tensor, t: tf.Tensor1D, gamma?: tf.Tensor1D, labels?: tf.Tensor1D | number[]): tf.Tensor4D;
+  apply(x: tf.Tensor, t: tf.Tensor1D, gamma?: tf.Tensor1D, labels?: tf.Tensor1D | number[], w?: tf.Tensor1D): tf.Tensor4D;
 }
 
 const FN = 'makeUnet';
@@ -87,6 +99,10 @@ function checkConfig(c: UnetConfig): void {
   if (c.timeEmbedDim % 2) throw new ArgumentError(FN, 'timeEmbedDim', c.timeEmbedDim, 'an even integer');
   if (c.gammaEmbedDim % 2) throw new ArgumentError(FN, 'gammaEmbedDim', c.gammaEmbedDim, 'an even integer (0 = off)');
   if (!(c.gammaEmbedScale > 0)) throw new ArgumentError(FN, 'gammaEmbedScale', c.gammaEmbedScale, 'a number > 0');
+  if (!Number.isInteger(c.wEmbedDim) || c.wEmbedDim < 0 || c.wEmbedDim % 2 || c.wEmbedDim === 2) {
+    throw new ArgumentError(FN, 'wEmbedDim', c.wEmbedDim, '0 (off) or an even integer ≥ 4');
+  }
+  if (!(c.wEmbedScale > 0)) throw new ArgumentError(FN, 'wEmbedScale', c.wEmbedScale, 'a number > 0');
   if (!Array.isArray(c.channelMults) || c.channelMults.length < 1 || c.channelMults.some((m) => !Number.isInteger(m) || m < 1)) {
     throw new ArgumentError(FN, 'channelMults', c.channelMults, 'a non-empty array of integers ≥ 1 (one per level)');
   }
@@ -145,13 +161,15 @@ export function makeUnet(partial: Partial<UnetConfig> & Pick<UnetConfig, 'height
   }
   const normOut = norm('out.norm', chans[0]);
   const convOut = conv('out.conv', 3, chans[0], C);
+  // Last: a network without the w-embedding has exactly the parameters (names, order, draws) it had before.
+  const wProj = makeWProjection(params, config, rng, 'Unet.apply');
 
-  const apply: Unet['apply'] = (x, t, gamma, labels) => {
+  const apply: Unet['apply'] = (x, t, gamma, labels, w) => {
     const B = x.shape[0];
     if (x.size !== B * H * W * C) throw new ShapeError('Unet.apply', 'x', `[B, ${H}, ${W}, ${C}]`, x.shape);
     if (t.shape[0] !== B || t.rank !== 1) throw new ShapeError('Unet.apply', 't', `[${B}]`, t.shape);
     return tf.tidy(() => {
-      const embAct = silu(conditioning(t, gamma, labels));
+      const embAct = silu(conditioning(t, gamma, labels, wProj?.(w, B)));
       let h = tf.reshape(x, [B, H, W, C]) as tf.Tensor4D;
       if (padded.height !== H || padded.width !== W) {
         h = tf.pad(h, [[0, 0], [0, padded.height - H], [0, padded.width - W], [0, 0]]);

@@ -9,6 +9,9 @@
  *   student:  ŷ = c_skip(t)·x_{γ,t} + c_out(t)·(x_{γ,t} − σ_γ·ε_θ(x_{γ,t}, t, γ, c))/α_t
  *   loss = mean d(ŷ, y)
  * With γ ≡ 1: x_{γ,t} = x_t, σ_γ = σ_t, and this is exactly LCM's consistency distillation at a fixed guidance.
+ * With `wRange` (LCM's w-conditioning, off by default): w ~ U[w_min, w_max] per sample, drawn after every other draw
+ * of the batch, guides the teacher per sample and is passed in `cond.w` to the target and the student (diffusers'
+ * `examples/consistency_distillation/train_lcm_distill_sd_wds.py`, step 5); guidance becomes a sampling-time choice.
  *
  * Work is split so that only the student's forward pass runs under the gradient tape:
  * {@link prepareSplamBatch} does everything without gradients, {@link studentLoss} is the differentiable part.
@@ -45,6 +48,14 @@ export interface SplamObjective {
   boundary?: BoundaryOptions;
   /** How the student sees x_{γ,t} (lib/splam/consistency.ts); default `code`, the official code's. */
   conditioning?: Conditioning;
+  /**
+   * LCM's per-sample guidance (absent = off, the SPLAM code's fixed w): each batch draws w_i = min + (max − min)·u_i,
+   * u_i ~ U[0, 1), from the objective's stream after the batch's t, γ and noise draws, and calls the teacher, the
+   * EMA target and the student with `cond.w` (the condition must then be an object, e.g. a ClassCond: the teacher
+   * must be guided per sample by lib/diffusion/guidance.ts `guided`, the student must read w). Without it nothing is
+   * drawn, so every existing run draws what it drew before.
+   */
+  wRange?: { min: number; max: number };
 }
 
 /** The no-gradient part of one training batch. Dispose with {@link disposeBatch}. */
@@ -90,6 +101,19 @@ export function checkObjective(o: SplamObjective): void {
   if (o.conditioning !== undefined && !(CONDITIONINGS as readonly string[]).includes(o.conditioning)) {
     throw new ArgumentError('checkObjective', 'conditioning', o.conditioning, CONDITIONINGS.join(', '));
   }
+  if (o.wRange !== undefined) {
+    const { min, max } = o.wRange;
+    if (!Number.isFinite(min)) throw new ArgumentError('checkObjective', 'wRange.min', min, 'a finite number');
+    if (!(Number.isFinite(max) && max >= min)) throw new ArgumentError('checkObjective', 'wRange.max', max, `a finite number ≥ wRange.min = ${min}`);
+  }
+}
+
+/**
+ * LCM's per-sample guidance of one batch: w_i = min + (max − min)·u_i for u_i ~ U[0, 1) from `rng` (diffusers:
+ * `w = (w_max − w_min) * torch.rand(bsz) + w_min`).
+ */
+export function sampleGuidance(range: { min: number; max: number }, B: number, rng: Rng): number[] {
+  return Array.from({ length: B }, () => range.min + (range.max - range.min) * rng.uniform());
 }
 
 export interface PrepareArgs<C> {
@@ -123,6 +147,8 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
   }
   const gamma = sampleGamma(o.gamma, B, rng, a.progress ?? 0);
   const noise = rng.normalArray(x0.size);
+  // LCM's per-sample w, after every other draw of the batch (nothing drawn when off).
+  const cond = o.wRange ? ({ ...(a.cond ?? {}), w: sampleGuidance(o.wRange, B, rng) } as C) : a.cond;
   const coefs = subPathCoefs(schedule, t, s);
   try {
     const tensors = tf.tidy(() => {
@@ -132,12 +158,12 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
       const eps = tf.tensor(noise, x0.shape);
       const xt = x0.mul(perSample(coefs.alphaT, r)).add(eps.mul(perSample(coefs.sigmaT, r)));
       // Teacher: one DDIM step t → s.
-      const epsHat = a.teacher(xt, tTensor, a.cond);
+      const epsHat = a.teacher(xt, tTensor, cond);
       const x0Hat = xt.sub(epsHat.mul(perSample(coefs.sigmaT, r))).div(perSample(coefs.alphaT, r));
       const xs = x0Hat.mul(perSample(coefs.alphaS, r)).add(epsHat.mul(perSample(coefs.sigmaS, r)));
       // Target: EMA model at the solver point, γ = 1.
       const ones = tf.ones([B]) as tf.Tensor1D;
-      const epsTgt = a.target(xs, sTensor, ones, a.cond);
+      const epsTgt = a.target(xs, sTensor, ones, cond);
       const cSkipS = tf.tensor1d(s.map((v) => cSkip(v, o.boundary)));
       const cOutS = tf.tensor1d(s.map((v) => cOut(v, o.boundary)));
       const target = consistencyFromEps(xs, epsTgt, { alpha: coefs.alphaS, sigma: coefs.sigmaS, cSkip: cSkipS, cOut: cOutS });
@@ -167,7 +193,7 @@ export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
       }
       return { tTensor, gammaTensor, xGamma, sigmaGamma: sg, alphaT, cSkipT, cOutT, target, xT: xt, sigmaT: coefs.sigmaT.clone(), studentIn };
     });
-    return { t, s, gamma, ...tensors, cond: a.cond };
+    return { t, s, gamma, ...tensors, cond };
   } finally {
     disposeCoefs(coefs);
   }
