@@ -39,7 +39,7 @@ const out: string[] = [];
 const json: Record<string, unknown> = {};
 
 // Toys: one table per data set; rows are groups; ratios against LCM of the same data and suffix.
-const VARIANT_ORDER = ['lcm', 'splam', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear'];
+const VARIANT_ORDER = ['lcm', 'lcm-zero', 'splam', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
 const LABEL: Record<string, string> = {
   lcm: 'LCM (γ ≡ 1)',
   splam: 'SPLAM, the code (γ ~ U[0, 1], code conditioning)',
@@ -51,6 +51,10 @@ const LABEL: Record<string, string> = {
   'matched-curriculum': 'matched + curriculum lo 0 → 1',
   'matched-p50-smooth': 'matched + p = 0.5 + smooth γ-embedding (scale 1)',
   'matched-p50-linear': 'matched + p = 0.5 + linear σ_γ',
+  'lcm-zero': 'LCM, zero γ-projection (starts at the teacher)',
+  'p50-zero': 'γ mixture p = 0.5, zero γ-projection',
+  'matched-zero': 'matched, γ ~ U[0, 1], zero γ-projection',
+  'matched-p50-zero': 'matched + p = 0.5, zero γ-projection',
 };
 const parse = (g: string) => {
   const m = /^(ring2d|gmm16d|cond2d|fmnist)-(.+?)(-(k\d+|8k|lr[\d.e-]+))?$/.exec(g);
@@ -60,16 +64,17 @@ for (const data of ['ring2d', 'gmm16d', 'cond2d']) {
   const suffixes = [...new Set([...groups.keys()].map(parse).filter((p) => p && p.data === data).map((p) => p!.suffix))].sort();
   for (const suffix of suffixes) {
     const rowsOf = (v: string) => groups.get(`${data}-${v}${suffix ? '-' + suffix : ''}`);
-    const lcm = rowsOf('lcm');
     const present = VARIANT_ORDER.filter((v) => rowsOf(v));
     if (!present.length) continue;
     const budget = rowsOf(present[0])![0].params as any;
     const k = 1000 / budget.objective.numDdimTimesteps;
-    out.push(`\n**${data}, k = ${k}, ${budget.train.steps} steps, lr ${budget.train.lr}** — same-noise RMS error to the exact PF-ODE endpoint (1 step, then the deterministic chain of n jumps), SW2 at 4 steps (fresh noise), high-quality fraction at 4 steps; mean ± std over seeds; ratio = variant / LCM at 2 and 4 steps\n`);
+    out.push(`\n**${data}, k = ${k}, ${budget.train.steps} steps, lr ${budget.train.lr}** — same-noise RMS error to the exact PF-ODE endpoint (1 step, then the deterministic chain of n jumps), SW2 at 4 steps (fresh noise), high-quality fraction at 4 steps; mean ± std over seeds; ratio = variant / LCM (of the same γ-projection init) at 2 and 4 steps\n`);
     out.push('| variant | seeds | 1 step | 2 steps | 4 steps | 8 steps | SW2 (4) | HQ (4) | ratio 2 / 4 | runs |');
     out.push('|---|--:|---|---|---|---|---|---|---|---|');
     for (const v of present) {
       const rs = rowsOf(v)!;
+      // The LCM of the same init: a zero γ-projection variant against LCM with a zero γ-projection.
+      const lcm = v.endsWith('-zero') && rowsOf('lcm-zero') ? rowsOf('lcm-zero') : rowsOf('lcm');
       const ratio = (n: number) => {
         const a = mean(rs, sameNoise(n));
         const b = lcm && mean(lcm, sameNoise(n));
@@ -77,7 +82,7 @@ for (const data of ['ring2d', 'gmm16d', 'cond2d']) {
       };
       const r2 = ratio(2), r4 = ratio(4);
       json[`${data}${suffix ? '-' + suffix : ''}/${v}`] = { seeds: rs.length, ratio2: r2, ratio4: r4, sameNoise: STEPS.map((n) => mean(rs, sameNoise(n))), runs: rs.map((r) => r.id) };
-      out.push(`| ${LABEL[v] ?? v} | ${rs.length} | ${STEPS.map((n) => cell(rs, sameNoise(n))).join(' | ')} | ${cell(rs, 'student/steps4/sw2')} | ${cell(rs, 'student/steps4/highQuality')} | ${v === 'lcm' ? '1 / 1' : `${fmt(r2)} / ${fmt(r4)}`} | ${rs.map((r) => r.id).join(' ')} |`);
+      out.push(`| ${LABEL[v] ?? v} | ${rs.length} | ${STEPS.map((n) => cell(rs, sameNoise(n))).join(' | ')} | ${cell(rs, 'student/steps4/sw2')} | ${cell(rs, 'student/steps4/highQuality')} | ${v === 'lcm' || v === 'lcm-zero' ? '1 / 1' : `${fmt(r2)} / ${fmt(r4)}`} | ${rs.map((r) => r.id).join(' ')} |`);
     }
   }
 }
@@ -113,7 +118,7 @@ if (latent.length) {
   out.push(`| method | seeds | ${STEPS.map((n) => `${n} step${n > 1 ? 's' : ''}`).join(' | ')} | runs |`);
   out.push(`|---|--:|${STEPS.map(() => '---').join('|')}|---|`);
   if (teacherRun) {
-    const row = (n: number) => ['fid', 'precision', 'recall'].map((m) => (typeof teacherRun.summary[`teacher DDIM (w=1)/steps${n}/${m}`] === 'number' ? fmt(teacherRun.summary[`teacher DDIM (w=1)/steps${n}/${m}`]) : '—')).join(' / ');
+    const row = (n: number) => ['fid', 'precision', 'recall'].map((m) => (typeof teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`] === 'number' ? fmt(teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`]) : '—')).join(' / ');
     out.push(`| teacher DDIM, w = 1 (NFE 2n) | 1 | ${STEPS.map(row).join(' | ')} | ${teacherRun.id} (50 steps: ${row(50)}) |`);
   }
   for (const v of latent) {

@@ -2,7 +2,7 @@
 # The SPLAM-variant study of README §4: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
-#   bash scripts/splam-variants.sh toys|gmm|skips|budget|lr|latent|all   [--dry-run]
+#   bash scripts/splam-variants.sh toys|zero|gmm|skips|budget|lr|latent|latent-linear|latent-k100|all   [--dry-run]
 # Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
 # Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
 set -euo pipefail
@@ -23,6 +23,10 @@ declare -A V=(
   [curriculum]="--set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
   [matched-curriculum]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
   [matched-p50-smooth]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaEmbedScale=1"
+  [lcm-zero]="--set objective.gamma={\"kind\":\"fixed\",\"value\":1} --set student.gammaProjInit=\"zero\""
+  [p50-zero]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaProjInit=\"zero\""
+  [matched-p50-zero]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaProjInit=\"zero\""
+  [matched-zero]="--set objective.conditioning=\"matched\" --set student.gammaProjInit=\"zero\""
   [matched-p50-linear]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set objective.sigmaGammaForm=\"linear\""
 )
 
@@ -33,6 +37,9 @@ toy() { # data variant seed [extra --set …] [suffix]
 }
 case " $PHASE " in *" toys "*|*" all "*)
   for v in lcm splam p25 p50 matched matched-p50 curriculum matched-curriculum matched-p50-smooth matched-p50-linear; do for s in 0 1 2; do toy ring2d $v $s; done; done ;; esac
+case " $PHASE " in *" zero "*|*" all "*)
+  # The student starting exactly at the teacher (a zero γ-projection, as the latent configs do).
+  for s in 0 1 2; do for v in lcm-zero matched-p50-zero p50-zero matched-zero; do toy ring2d $v $s; done; done ;; esac
 case " $PHASE " in *" gmm "*|*" all "*)
   for v in lcm splam p50 matched matched-p50; do for s in 0 1 2; do toy gmm16d $v $s; done; done ;; esac
 case " $PHASE " in *" skips "*|*" all "*)
@@ -45,6 +52,16 @@ case " $PHASE " in *" latent "*|*" all "*)
   # SPLAD on Fashion-MNIST latents: 1,000 steps, FID from 5,000 samples, an FID curve every 125 steps (1,000 samples).
   for vs in lcm:0 matched-p50:0 splam:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
     lines+=("v-fmnist-$v-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-s$s.ckpt\"")
+  done ;; esac
+case " $PHASE " in *" latent-linear "*|*" all "*)
+  # The matched view with the DDIM-exact linear σ_γ: every γ < 1 input is then exactly the teacher's DDIM point at t_γ.
+  for s in 0 1; do
+    lines+=("v-fmnist-matched-p50-linear-s$s|experiments/splad-splam-fmnist.json|${V[matched-p50-linear]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-matched-p50-linear-s$s.ckpt\"")
+  done ;; esac
+case " $PHASE " in *" latent-k100 "*|*" all "*)
+  # The same at skip k = 100 (10 grid points), where the paper's motivation says sub-paths should help most.
+  for vs in lcm:0 matched-p50:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-k100-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set objective.numDdimTimesteps=10 --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-k100-s$s.ckpt\"")
   done ;; esac
 
 finished() { node bin/splam.mjs runs ls --json --status finished 2>/dev/null | python3 -c "import json,sys; print('\n'.join(r['name'] for r in json.load(sys.stdin)))"; }

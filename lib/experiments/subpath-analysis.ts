@@ -30,11 +30,14 @@ export interface SubPathAnalysisOptions {
   referenceSubsteps?: number;
   /** Seed of the noises. Default 7. */
   seed?: number;
+  /** Row label (a metric-key-safe name, e.g. `SPLAM-matched`); default the run's method, LCM or SPLAM. */
+  label?: string;
 }
 
 export interface SubPathAnalysis {
   id: string;
-  method: 'LCM' | 'SPLAM';
+  /** The run's method (LCM or SPLAM) or the label asked for. */
+  method: string;
   trajectory: TrajectoryErrorReport;
   gamma: GammaErrorCurve[];
   /** Mean over sub-paths of the mean local jump error. */
@@ -57,7 +60,7 @@ export function analyzeSubPaths(run: LoadedDistillRun, opts: SubPathAnalysisOpti
     const pick = (opts.gammaStarts ?? [999, 759, 499, 259, 99, 19]).filter((t) => times.includes(t));
     const gamma = gammaErrors(run.f, exact, s.schedule, xT, times, { gammas, start: denoiserJump(s.exactTeacher, s.schedule) }).filter((cv) => pick.includes(cv.t));
     const meanLocal = trajectory.subPaths.reduce((a, p) => a + p.local.mean, 0) / trajectory.subPaths.length;
-    return { id: run.record.id, method: run.method, trajectory, gamma, meanLocal };
+    return { id: run.record.id, method: opts.label ?? run.method, trajectory, gamma, meanLocal };
   } finally {
     xT.dispose();
   }
