@@ -2,6 +2,8 @@
  * Config of `kind: "distill"`: LCM / SPLAM distillation on an exact-teacher data set. LCM is the same config with
  * `objective.gamma = {kind: "fixed", value: 1}` (see experiments/*-lcm.json): the same student, whose γ-projection then
  * always sees γ = 1. `student.gammaEmbedDim = 0` removes the γ-projection (the student starts exactly as the teacher).
+ * `student.wEmbed` (off unless given with dim > 0) adds LCM's w-embedding: training draws w ~ U[min, max] per sample,
+ * the teacher is guided per sample, and guidance becomes a sampling-time choice ({@link wEmbedSchema}).
  * Each default is the official SPLAM code's unless its comment says otherwise.
  */
 import { z } from 'zod';
@@ -48,6 +50,57 @@ export const teacherSchema = z.discriminatedUnion('type', [
   /** A network trained by `kind: "teacher"`: a checkpoint file (models/*.ckpt) written by that run. */
   z.object({ type: z.literal('learned'), checkpoint: z.string().min(1) }).strict(),
 ]);
+
+/**
+ * LCM's w-embedding of the student, shared by `distill` and `splad` (`student.wEmbed`; absent or dim 0 = off, the
+ * SPLAM code: a fixed w, no w-input). With dim > 0 the student gets the bias-free projection `time.w_proj`
+ * (dim → time features, created after every other parameter) of the sinusoidal embedding of scale·w, and each
+ * training batch draws w ~ U[min, max] per sample after its other draws; the teacher is guided with that w per
+ * sample and the EMA target and the student see it, as in diffusers'
+ * `examples/consistency_distillation/train_lcm_distill_sd_wds.py` (`--w_min 5`, `--w_max 15`,
+ * `guidance_scale_embedding`; its target also sees w). The run's `guidance.w` is then the default sampling w.
+ * w is in the run's guidance convention (`lcm` by default, as the diffusers code's teacher formula; its help text
+ * says CFG, the formula is LCM's).
+ */
+export const wEmbedSchema = z
+  .object({
+    /** Embedding dimension: 0 = off, else an even integer ≥ 4 (diffusers: `time_cond_proj_dim`, default 256). */
+    dim: z
+      .number()
+      .int()
+      .min(0)
+      .multipleOf(2)
+      .default(0)
+      .refine((d) => d !== 2, { message: 'must be 0 (off) or an even integer ≥ 4 (dimension 2 has no frequency)' }),
+    /** Smallest training w (diffusers' `--w_min`: 5). */
+    min: z.number().min(0).default(5),
+    /** Largest training w, ≥ min (diffusers' `--w_max`: 15). */
+    max: z.number().min(0).default(15),
+    /**
+     * Init of `time.w_proj`: `zero` (default: the student starts as the teacher at every w) or `random` (PyTorch's
+     * default Linear init, as diffusers' student gets its new `cond_proj`). Named like `gammaProjInit`, not `init`:
+     * a config key `init` is a file the run reads (lib/experiments/preflight.ts).
+     */
+    projInit: z.enum(['zero', 'random']).default('zero'),
+    /** Multiplier of w inside the embedding (diffusers: 1000). */
+    scale: z.number().gt(0).default(1000),
+  })
+  .strict()
+  .refine((d) => d.min <= d.max, { message: 'must not exceed max', path: ['min'] });
+export type WEmbedConfig = z.output<typeof wEmbedSchema>;
+
+/** The w-embedding dimension of a config's student (0 when off or absent). */
+export const wEmbedDimOf = (w: WEmbedConfig | undefined): number => w?.dim ?? 0;
+
+/** The network options of a config's w-embedding (off: dim 0, the networks' default scale). */
+export function wEmbedNetOptions(w: WEmbedConfig | undefined): { wEmbedDim: number; wEmbedScale: number } {
+  return { wEmbedDim: wEmbedDimOf(w), wEmbedScale: w?.scale ?? 1000 };
+}
+
+/** The objective's per-sample guidance range of a config's w-embedding (undefined when off). */
+export function wRangeOf(w: WEmbedConfig | undefined): { min: number; max: number } | undefined {
+  return w && w.dim > 0 ? { min: w.min, max: w.max } : undefined;
+}
 
 /** The SPLAM / LCM objective's switches, shared by `distill` and `splad`. Each default is the official code's. */
 export const objectiveSchema = z
@@ -125,6 +178,8 @@ export const distillSchema = z
          * to a teacher checkpoint. Default: `teacher` with a learned teacher, else `scratch`.
          */
         init: z.string().min(1).optional(),
+        /** LCM's w-embedding ({@link wEmbedSchema}); absent = off. Needs class-conditional data. */
+        wEmbed: wEmbedSchema.optional(),
       })
       .strict()
       .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
@@ -168,6 +223,9 @@ export const distillSchema = z
     c.eval.steps.forEach((s, i) => {
       if (s > points) ctx.addIssue({ code: 'custom', path: ['eval', 'steps', i], message: `at most numDdimTimesteps = ${points}` });
     });
+    if (wEmbedDimOf(c.student.wEmbed) > 0 && c.data.type !== 'conditional') {
+      ctx.addIssue({ code: 'custom', path: ['student', 'wEmbed', 'dim'], message: 'needs class-conditional data (guidance applies to conditional data only)' });
+    }
     if (c.student.init === 'teacher' && c.teacher.type !== 'learned') {
       ctx.addIssue({ code: 'custom', path: ['student', 'init'], message: '"teacher" needs teacher.type = "learned"; give a checkpoint path or "scratch"' });
     }

@@ -2,6 +2,8 @@
  * `kind: "distill"`: LCM / SPLAM distillation of an exact or learned mixture teacher into an MLP student, then
  * evaluation at 1–8 multistep-sampler steps against the exact PF-ODE, beside training-free solvers on the exact
  * teacher at the same NFE. Deterministic for a config and seed on one backend; resumable from its checkpoint.
+ * With `student.wEmbed` (LCM's w-embedding) the student is trained over w ~ U[min, max] and evaluated at the
+ * config's `guidance.w`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
@@ -23,7 +25,7 @@ import { studentMap } from '../splam/consistency.js';
 import { dataEndErrors, dataEndProbe, referenceFlow } from '../splam/trajectory-error.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { objectiveOf, type DistillConfig } from './distill-config.js';
+import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfig } from './distill-config.js';
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
@@ -51,9 +53,19 @@ export interface DistillState {
   objective: SplamObjective;
   rng: { data: Rng; objective: Rng };
   stepsDone: number;
-  /** Student parameters not found in the checkpoint it was initialised from (the new γ-projection). */
+  /** Student parameters not found in the checkpoint it was initialised from (the new γ- and w-projections). */
   initMissing: string[];
 }
+
+/**
+ * `cond` with the sampling guidance w = `guidance.w` for every sample when the student has a w-embedding (else
+ * `cond` itself): what the student is evaluated with.
+ */
+export function withSamplingW(cond: ClassCond | undefined, c: Pick<DistillConfig, 'student' | 'guidance'>): ClassCond | undefined {
+  return cond && wEmbedDimOf(c.student.wEmbed) > 0 ? { ...cond, w: new Array<number>(labelCount(cond)).fill(c.guidance.w) } : cond;
+}
+
+const labelCount = (cond: ClassCond): number => (Array.isArray(cond.labels) ? cond.labels.length : cond.labels.shape[0]);
 
 /** Build the run's state: data, teachers, student (initialised as configured), EMA target, optimiser. */
 export function setupDistill(c: DistillConfig): DistillState {
@@ -76,19 +88,24 @@ export function setupDistill(c: DistillConfig): DistillState {
   let student: Mlp;
   let initMissing: string[] = [];
   if (init === 'scratch') {
-    student = makeMlp({ dim: data.D, ...c.student.architecture, numClasses: data.numClasses, gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale }, initRng.split());
+    student = makeMlp({ dim: data.D, ...c.student.architecture, numClasses: data.numClasses, gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale, ...wEmbedNetOptions(c.student.wEmbed) }, initRng.split());
+    if (wEmbedDimOf(c.student.wEmbed) > 0) initMissing = ['time.w_proj.weight'];
   } else {
     const ck = init === 'teacher' ? teacherCk! : readNetCheckpoint(init);
-    const loaded = loadNet(ck, initRng.split(), { gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale });
+    const loaded = loadNet(ck, initRng.split(), { gammaEmbedDim: c.student.gammaEmbedDim, gammaEmbedScale: c.student.gammaEmbedScale, ...wEmbedNetOptions(c.student.wEmbed) });
     student = loaded.net;
     initMissing = loaded.missing;
     const proj = student.params.get('time.cond_proj.weight');
     if (proj && c.student.gammaProjInit === 'zero' && initMissing.includes('time.cond_proj.weight')) proj.assign(tf.zerosLike(proj));
   }
+  // LCM's w-projection: zero (the student starts as its initialisation at every w) unless `random` was asked for.
+  const wProj = student.params.get('time.w_proj.weight');
+  if (wProj && c.student.wEmbed?.projInit !== 'random' && initMissing.includes('time.w_proj.weight')) wProj.assign(tf.zerosLike(wProj));
   const target = makeMlp(student.config, initRng.split());
   copyParams(target.params, student.params);
   const adam = new Adam(student.params, { lr: c.train.lr, weightDecay: c.train.weightDecay, gradClip: c.train.gradClip });
-  const objective = objectiveOf(c.objective, grid);
+  const wRange = wRangeOf(c.student.wEmbed);
+  const objective = wRange ? { ...objectiveOf(c.objective, grid), wRange } : objectiveOf(c.objective, grid);
   return { schedule, grid, data, teacher, exactTeacher, student, target, adam, objective, rng: { data: root.split(), objective: root.split() }, stepsDone: 0, initMissing };
 }
 
@@ -147,7 +164,7 @@ export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (st
       } finally {
         x.dispose();
       }
-      const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond });
+      const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond, c) });
       for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
       return out;
     },
@@ -200,6 +217,7 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
   const e = c.eval;
   const n = e.samples;
   const { xT, labels, cond, endpoints, dispose } = evalNoise(s.data, s.schedule, s.exactTeacher, e);
+  const studentCond = withSamplingW(cond, c); // the student at the sampling w (its w-embedding's input)
   const mixture = s.data.mixtureFor();
   const rows: EvalRow[] = [];
   const model = mlpGammaModel(e.weights === 'ema' ? s.target : s.student);
@@ -210,11 +228,11 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
   try {
     for (const steps of e.steps) {
       const noise = makeRng(e.seed + 1 + steps); // the re-noising stream: the same for every run at this step count
-      const out = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond });
+      const out = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond: studentCond });
       score(out.x, 'student', steps, out.nfe);
       if (steps > 1) {
         // The deterministic chain (implied noise): its same-noise error is the cumulative error of the jumps.
-        const det = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond, noise: 'implied' });
+        const det = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond: studentCond, noise: 'implied' });
         score(det.x, 'student-det', steps, det.nfe);
       }
     }
@@ -231,7 +249,7 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
     const times = boundaries(s.grid);
     const pick = times.length <= 11 ? times : [...Array.from({ length: 10 }, (_, i) => times[Math.floor((i * (times.length - 1)) / 10)]), 0];
     const subset = xT.slice([0, 0], [Math.min(n, 256), s.data.D]);
-    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: cond && { labels: labels.slice(0, subset.shape[0]) } }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
+    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond && { labels: labels.slice(0, subset.shape[0]) }, c) }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
     subset.dispose();
     return { rows, jumpErrors: jumps.map((j) => ({ t: j.t, error: j.error.mean })) };
   } finally {
@@ -282,7 +300,8 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
     await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify(ev)), { kind: 'json' });
     const table = formatEval(ev);
     await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
-    const head = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student (${countParams(s.student.params)} params), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}`;
+    const wNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `; w-embedding: trained over w ∈ [${c.student.wEmbed.min}, ${c.student.wEmbed.max}], evaluated at w = ${c.guidance.w}` : '';
+    const head = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student (${countParams(s.student.params)} params${wNote}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}`;
     return { summary, report: `${head}\n${table}` };
   } finally {
     diag?.dispose();

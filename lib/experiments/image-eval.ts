@@ -143,7 +143,9 @@ export async function runImageEval(c: ImageEvalConfig, ctx: ExperimentContext): 
       const net = loadLatentUnet(st.ck, makeRng(0)).net;
       nets.push(net);
       const grid = solverGrid(schedule.N, st.ck.meta.numDdimTimesteps ?? 50);
-      for (const steps of st.steps) jobs.push({ sampler: studentSampler(net, schedule, grid, { steps, method: st.method ?? st.ck.meta.method ?? 'student', seed: c.noiseSeed }) });
+      // A student with LCM's w-embedding samples at the run's w (its own default w unless `w` is given).
+      const sw = net.config.wEmbedDim > 0 ? c.w ?? st.ck.meta.guidance?.w ?? 0 : undefined;
+      for (const steps of st.steps) jobs.push({ sampler: studentSampler(net, schedule, grid, { steps, method: st.method ?? st.ck.meta.method ?? 'student', seed: c.noiseSeed, w: sw }) });
     }
     const done = new Set<string>();
     let reference: Float32Array | undefined;

@@ -4,7 +4,8 @@
  *   - evaluation noise: n latents x_T ~ N(0, I) [n, h, w, Z] and class-balanced labels (sample i has label i mod K),
  *     from one seed, so every method compared is judged on the same noise and labels;
  *   - samplers: the teacher guided with a fixed w under a training-free PF-ODE solver (DDIM, DPM-Solver++(2M)) on a
- *     uniform time grid; a distilled student under the LCM multistep sampler at γ = 1 (lib/splam/sampler.ts);
+ *     uniform time grid; a distilled student under the LCM multistep sampler at γ = 1 (lib/splam/sampler.ts), at a
+ *     sampling w when it has LCM's w-embedding;
  *   - a row per (method, steps): FID / precision / recall of the decoded samples (lib/experiments/image-metrics.ts),
  *     wall-clock per 1,000 samples (sampling + decoding, this process, this machine), and optionally the same-noise
  *     error against reference endpoints (mean over samples of the RMS latent difference).
@@ -42,6 +43,8 @@ export interface LatentSampler {
   steps: number;
   /** Network evaluations per sample (a guided teacher costs two per solver evaluation, unless w = 0). */
   nfe: number;
+  /** The sampling w of a student with a w-embedding (copied into its rows); absent otherwise. */
+  w?: number;
   sample(xT: tf.Tensor4D, cond: ClassCond | undefined, chunk: number): tf.Tensor4D;
 }
 
@@ -57,14 +60,21 @@ export function teacherSampler(net: EpsNet, schedule: Schedule, o: { solver: 'dd
   };
 }
 
-/** A distilled student under the LCM multistep sampler (γ = 1, fresh re-noising drawn from `seed + steps`). */
-export function studentSampler(net: EpsNet, schedule: Schedule, grid: SolverGrid, o: { steps: number; method: string; seed: number; spacing?: TimestepSpacing }): LatentSampler {
+/**
+ * A distilled student under the LCM multistep sampler (γ = 1, fresh re-noising drawn from `seed + steps`, the same
+ * for every w). `w`: the sampling guidance of a student with LCM's w-embedding, given to every sample as `cond.w`
+ * (omit it for a student without one).
+ */
+export function studentSampler(net: EpsNet, schedule: Schedule, grid: SolverGrid, o: { steps: number; method: string; seed: number; spacing?: TimestepSpacing; w?: number }): LatentSampler {
   const model = netGammaModel(net);
+  const withW = (cond: ClassCond | undefined, B: number): ClassCond | undefined =>
+    o.w === undefined ? cond : { ...(cond ?? { labels: new Array<number>(B).fill(-1) }), w: new Array<number>(B).fill(o.w) };
   return {
     method: o.method,
     steps: o.steps,
     nfe: o.steps,
-    sample: (xT, cond) => lcmSample(model, schedule, xT, lcmTimesteps(grid, o.steps, o.spacing), { rng: makeRng(o.seed + o.steps), cond }).x as tf.Tensor4D,
+    ...(o.w === undefined ? {} : { w: o.w }),
+    sample: (xT, cond) => lcmSample(model, schedule, xT, lcmTimesteps(grid, o.steps, o.spacing), { rng: makeRng(o.seed + o.steps), cond: withW(cond, xT.shape[0]) }).x as tf.Tensor4D,
   };
 }
 
@@ -81,6 +91,8 @@ export interface LatentEvalRow {
   decodePer1000: number;
   /** Mean over samples of the RMS latent distance to the reference endpoints (when given). */
   sameNoise?: number;
+  /** The sampling w of a student with a w-embedding (absent otherwise). */
+  w?: number;
 }
 
 /** Run a sampler over the noise in chunks (one sampler call per chunk), returning all latents [n, h, w, Z]. */
@@ -139,6 +151,7 @@ export function evaluateSampler(
     decodePer1000: ((t2 - t1) / 1000) * (1000 / n),
   };
   if (ctx.reference) row.sameNoise = sameNoiseError(latents, ctx.reference, n);
+  if (s.w !== undefined) row.w = s.w;
   return { row, latents, images };
 }
 

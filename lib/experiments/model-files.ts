@@ -43,6 +43,12 @@ export interface LatentUnetMeta {
   teacher?: string;
   /** Students: the solver grid size they were trained on (sampling timesteps come from it). */
   numDdimTimesteps?: number;
+  /**
+   * Students with LCM's w-embedding: its dimension, the training range of w and the embedding scale (`unet` holds
+   * `wEmbedDim` / `wEmbedScale` too, so {@link loadLatentUnet} rebuilds `time.w_proj`); `guidance.w` is then the
+   * default sampling w. Absent for students without one (and for every file written before the switch existed).
+   */
+  wEmbed?: { dim: number; min: number; max: number; scale: number };
   source: Record<string, unknown>;
 }
 
@@ -97,8 +103,10 @@ export function loadAutoencoder(ck: Checkpoint<AutoencoderMeta>): { ae: Autoenco
 }
 
 /**
- * A latent U-Net with the file's architecture and weights; `overrides` may add a γ-embedding (a student built from
- * the teacher: the new `time.cond_proj` keeps the init drawn from `rng` and is reported in `missing`).
+ * A latent U-Net with the file's architecture and weights; `overrides` may add a γ-embedding or a w-embedding (a
+ * student built from the teacher: the new `time.cond_proj` / `time.w_proj` keep the init drawn from `rng` and are
+ * reported in `missing`). Files written before the w-embedding existed lack `wEmbedDim` in `meta.unet`: the U-Net's
+ * default 0 applies, so they load as before.
  */
 export function loadLatentUnet(ck: Checkpoint<LatentUnetMeta>, rng: Rng, overrides: Partial<UnetConfig> = {}): { net: Unet; missing: string[] } {
   const net = makeUnet({ ...ck.meta.unet, ...overrides }, rng);

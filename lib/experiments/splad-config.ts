@@ -6,7 +6,9 @@
  * training images with their labels (no label dropout: the code hard-codes `proportion_empty_prompts = 0`).
  * The LCM baseline is the same config with `objective.gamma = {kind: "fixed", value: 1}` — one objective
  * (lib/splam/objective.ts, shared with `kind: "distill"` through {@link objectiveSchema}).
- * Not done: LCM's w-embedding (a student conditioned on w, so that w can vary at inference).
+ * LCM's w-embedding is a switch, off by default: `student.wEmbed` (lib/experiments/distill-config.ts
+ * {@link wEmbedSchema}) trains the student over w ~ U[min, max] (the teacher guided per sample), `guidance.w` is then
+ * the default sampling w, and `eval.w` lists further sampling w to report (`student/w<w>/steps<n>/…` keys).
  *
  * Measured here (experiments/splad-*-fmnist.json, 32-channel latent U-Net): from the teacher's weights, learning
  * rates of 1e-4 and 2e-4 made every one-jump map worse than the teacher's own x̂₀ within 200 steps, so the configs
@@ -18,7 +20,7 @@
 import { z } from 'zod';
 import { imageDataSchema } from './image-data.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
-import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema } from './distill-config.js';
+import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema, wEmbedDimOf, wEmbedSchema } from './distill-config.js';
 import { guidanceSchema } from './mixture-data.js';
 
 export const spladSchema = z
@@ -42,6 +44,8 @@ export const spladSchema = z
         gammaProjInit: z.enum(['random', 'zero']).default('random'),
         /** The γ-embedding's multiplier of g = 10 − 10γ (code: 1000). */
         gammaEmbedScale: z.number().gt(0).default(1000),
+        /** LCM's w-embedding (absent = off, the SPLAM code's fixed w); see distill-config.ts `wEmbedSchema`. */
+        wEmbed: wEmbedSchema.optional(),
       })
       .strict()
       .default({ gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
@@ -70,6 +74,12 @@ export const spladSchema = z
         weights: z.enum(['online', 'ema']).default('online'),
         /** Noise seed shared by every run that compares. */
         seed: z.number().int().default(1000),
+        /**
+         * Further sampling w of a student with a w-embedding (needs `student.wEmbed.dim > 0`): each is evaluated at
+         * every step count from the same noise (`student/w<w>/steps<n>/fid`, …; the default w = `guidance.w` keeps
+         * the `student/steps<n>/…` keys). Optional.
+         */
+        w: z.array(z.number().min(0)).min(1).optional(),
         gridPerClass: z.number().int().min(0).default(4),
         /**
          * A training curve: every `every` steps (0 = off; also at step 0), FID / precision / recall of the online
@@ -92,6 +102,9 @@ export const spladSchema = z
       if (s > points) ctx.addIssue({ code: 'custom', path: ['eval', 'steps', i], message: `at most numDdimTimesteps = ${points}` });
     });
     if (c.eval.curve.steps > points) ctx.addIssue({ code: 'custom', path: ['eval', 'curve', 'steps'], message: `at most numDdimTimesteps = ${points}` });
+    if (c.eval.w && wEmbedDimOf(c.student.wEmbed) === 0) {
+      ctx.addIssue({ code: 'custom', path: ['eval', 'w'], message: 'needs a student with a w-embedding (student.wEmbed.dim > 0): without one the student has a single baked-in w' });
+    }
   });
 
 export type SpladConfig = z.output<typeof spladSchema>;

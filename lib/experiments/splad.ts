@@ -5,6 +5,8 @@
  * the LCM multistep sampler, scored by FID / precision / recall of the decoded samples against the test set.
  * The update is {@link splamUpdate} of lib/splam/update.ts over lib/splam/objective.ts — the same objective
  * as the mixture distillation. Deterministic for a config and seed on one backend; checkpoints and resumes.
+ * With `student.wEmbed` (LCM's w-embedding) the student also gets `time.w_proj`, trains over w ~ U[min, max] with the
+ * teacher guided per sample, and is evaluated at `guidance.w` and at each `eval.w`.
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -23,7 +25,7 @@ import type { SplamObjective } from '../splam/objective.js';
 import { Adam } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
 import { loadClassifier, readClassifierCheckpoint } from './classifier.js';
-import { objectiveOf } from './distill-config.js';
+import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf } from './distill-config.js';
 import { splamDiagnostics, splamUpdate } from '../splam/update.js';
 import { studentMap } from '../splam/consistency.js';
 import { dataEndProbe, type FlowMap } from '../splam/trajectory-error.js';
@@ -60,8 +62,20 @@ export interface SpladState {
   batcher: EpochBatcher;
   rng: Rng;
   stepsDone: number;
-  /** Student parameters the teacher lacks (the γ-projection). */
+  /** Student parameters the teacher lacks (the γ- and w-projections). */
   initMissing: string[];
+}
+
+/** The sampling w of a student with a w-embedding (`guidance.w`; undefined without one: the student's w is baked in). */
+export function spladSamplingW(c: Pick<SpladConfig, 'student' | 'guidance'>): number | undefined {
+  return wEmbedDimOf(c.student.wEmbed) > 0 ? c.guidance.w : undefined;
+}
+
+/** Every sampling w an evaluation reports: the default w first, then `eval.w` without repeats ([undefined] when off). */
+export function spladEvalWs(c: Pick<SpladConfig, 'student' | 'guidance' | 'eval'>): (number | undefined)[] {
+  const w0 = spladSamplingW(c);
+  if (w0 === undefined) return [undefined];
+  return [w0, ...new Set((c.eval.w ?? []).filter((w) => w !== w0))];
 }
 
 /** `LCM` when γ is fixed at 1 (the paper's baseline), else `SPLAM`. */
@@ -70,14 +84,17 @@ export function spladMethod(c: Pick<SpladConfig, 'objective'>): 'LCM' | 'SPLAM' 
 }
 
 /**
- * The student built from the teacher: the teacher's architecture plus a γ-embedding of dimension `gammaEmbedDim`,
- * every teacher weight copied; the new γ-projection keeps its init from `rng` (`random`, the code) or is zeroed
- * (`zero`: then the student computes exactly the teacher's ε̂ for every γ).
+ * The student built from the teacher: the teacher's architecture plus a γ-embedding of dimension `gammaEmbedDim`
+ * (and LCM's w-embedding when `wEmbed.dim` > 0), every teacher weight copied; the new γ-projection keeps its init from
+ * `rng` (`random`, the code) or is zeroed (`zero`: then the student computes exactly the teacher's ε̂ for every γ);
+ * the new w-projection `time.w_proj` likewise (`wEmbed.projInit`, default `zero`: the teacher's ε̂ at every w).
  */
 export function studentFromTeacher(ck: Checkpoint<LatentUnetMeta>, rng: Rng, o: SpladConfig['student']): { net: Unet; missing: string[] } {
-  const { net, missing } = loadLatentUnet(ck, rng, { gammaEmbedDim: o.gammaEmbedDim, gammaEmbedScale: o.gammaEmbedScale });
+  const { net, missing } = loadLatentUnet(ck, rng, { gammaEmbedDim: o.gammaEmbedDim, gammaEmbedScale: o.gammaEmbedScale, ...wEmbedNetOptions(o.wEmbed) });
   const proj = net.params.get('time.cond_proj.weight');
   if (proj && o.gammaProjInit === 'zero' && missing.includes('time.cond_proj.weight')) proj.assign(tf.zerosLike(proj));
+  const wProj = net.params.get('time.w_proj.weight');
+  if (wProj && o.wEmbed?.projInit !== 'random' && missing.includes('time.w_proj.weight')) wProj.assign(tf.zerosLike(wProj));
   return { net, missing };
 }
 
@@ -106,7 +123,9 @@ export function setupSplad(c: SpladConfig, latents?: ImageSet): SpladState {
   copyParams(target.params, student.params);
   const adam = new Adam(student.params, { lr: c.train.lr, weightDecay: c.train.weightDecay, gradClip: c.train.gradClip });
   const batcher = new EpochBatcher(data.shape[0], Math.min(c.train.batch, data.shape[0]), root.uint32());
-  return { schedule, grid, ae, scale, latents: data, teacherNet, teacher, student, target, adam, objective: objectiveOf(c.objective, grid), batcher, rng: root.split(), stepsDone: 0, initMissing: missing };
+  const wRange = wRangeOf(c.student.wEmbed);
+  const objective = wRange ? { ...objectiveOf(c.objective, grid), wRange } : objectiveOf(c.objective, grid);
+  return { schedule, grid, ae, scale, latents: data, teacherNet, teacher, student, target, adam, objective, batcher, rng: root.split(), stepsDone: 0, initMissing: missing };
 }
 
 export function disposeSplad(s: SpladState): void {
@@ -167,7 +186,9 @@ export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: nu
       } finally {
         x0.dispose();
       }
-      const f = studentMap(netGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond });
+      const w0 = spladSamplingW(c);
+      const studentCond = w0 === undefined ? cond : { ...cond, w: cond.labels.map(() => w0) };
+      const f = studentMap(netGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: studentCond });
       for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
       return out;
     },
@@ -183,7 +204,7 @@ function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Reco
   const noise = latentNoise(e.curve.samples, s.ae.latentShape, s.latents.classNames.length, e.seed);
   return {
     at: () => {
-      const { row } = evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing }), noise, { ae: s.ae, scale: s.scale, ref });
+      const { row } = evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing, w: spladSamplingW(c) }), noise, { ae: s.ae, scale: s.scale, ref });
       return { 'curve/fid': row.fid, 'curve/precision': row.precision, 'curve/recall': row.recall };
     },
     dispose: () => {
@@ -213,8 +234,12 @@ export function restoreSplad(s: SpladState, bytes: Uint8Array): void {
   s.stepsDone = ck.meta.stepsDone;
 }
 
-/** The student at each step count, from the shared evaluation noise; a PNG per step count. */
-async function evaluate(s: SpladState, c: SpladConfig, ctx: ExperimentContext): Promise<LatentEvalRow[]> {
+/**
+ * The student at each step count, from the shared evaluation noise; a PNG per step count. With a w-embedding, at
+ * each sampling w of {@link spladEvalWs} (the same noise for every w; rows carry `w` and, for other than the
+ * default w, the method label `… w=<w>`; PNGs `samples-w<w>-<n>step.png` for those).
+ */
+export async function evaluate(s: SpladState, c: SpladConfig, ctx: Pick<ExperimentContext, 'progress' | 'run'>): Promise<LatentEvalRow[]> {
   const e = c.eval;
   const classifier = loadClassifier(readClassifierCheckpoint(e.classifier));
   const ref = makeReference(classifier, loadFashionMnist('test', { limit: c.data.testLimit }));
@@ -223,18 +248,37 @@ async function evaluate(s: SpladState, c: SpladConfig, ctx: ExperimentContext): 
   const net = e.weights === 'ema' ? s.target : s.student;
   const method = spladMethod(c);
   const rows: LatentEvalRow[] = [];
+  const ws = spladEvalWs(c);
+  const total = ws.length * e.steps.length;
   try {
-    for (const [i, steps] of e.steps.entries()) {
-      ctx.progress({ done: i, total: e.steps.length, label: `evaluating ${steps} step(s)` });
-      const { row, images } = evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method, seed: e.seed, spacing: e.timestepSpacing }), noise, { ae: s.ae, scale: s.scale, ref });
-      rows.push(row);
-      if (e.gridPerClass > 0) await ctx.run.logArtifact(`samples-${steps}step.png`, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
+    for (const [j, w] of ws.entries()) {
+      const other = j > 0; // not the default sampling w
+      for (const [i, steps] of e.steps.entries()) {
+        ctx.progress({ done: j * e.steps.length + i, total, label: `evaluating ${steps} step(s)${w === undefined ? '' : ` at w = ${w}`}` });
+        const { row, images } = evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method: other ? `${method} w=${w}` : method, seed: e.seed, spacing: e.timestepSpacing, w }), noise, { ae: s.ae, scale: s.scale, ref });
+        rows.push(row);
+        const png = other ? `samples-w${w}-${steps}step.png` : `samples-${steps}step.png`;
+        if (e.gridPerClass > 0) await ctx.run.logArtifact(png, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
+      }
     }
   } finally {
     ref.dispose();
     disposeParams(classifier.params);
   }
   return rows;
+}
+
+/**
+ * The summary keys of the evaluation rows: `student/steps<n>/{fid,precision,recall,s_per_1000}` for the default
+ * sampling w (`w0`; every row when the student has no w-embedding), `student/w<w>/steps<n>/…` for the other w.
+ */
+export function spladSummaryOf(rows: readonly LatentEvalRow[], w0: number | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) {
+    const p = r.w === undefined || r.w === w0 ? `student/steps${r.steps}` : `student/w${r.w}/steps${r.steps}`;
+    Object.assign(out, { [`${p}/fid`]: r.fid, [`${p}/precision`]: r.precision, [`${p}/recall`]: r.recall, [`${p}/s_per_1000`]: r.samplePer1000 + r.decodePer1000 });
+  }
+  return out;
 }
 
 export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
@@ -261,7 +305,7 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
     const summary = trainingSummary(result, countParams(s.student.params));
     if (result.stopped) return stoppedResult(ctx, result, summary);
     const rows = await evaluate(s, c, ctx);
-    for (const r of rows) Object.assign(summary, { [`student/steps${r.steps}/fid`]: r.fid, [`student/steps${r.steps}/precision`]: r.precision, [`student/steps${r.steps}/recall`]: r.recall, [`student/steps${r.steps}/s_per_1000`]: r.samplePer1000 + r.decodePer1000 });
+    Object.assign(summary, spladSummaryOf(rows, spladSamplingW(c)));
     await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify({ rows })), { kind: 'json' });
     const table = formatLatentRows(rows);
     await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
@@ -283,6 +327,7 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
             guidance: c.guidance,
             teacher: c.teacher,
             numDdimTimesteps: c.objective.numDdimTimesteps,
+            ...(c.student.wEmbed && c.student.wEmbed.dim > 0 ? { wEmbed: { dim: c.student.wEmbed.dim, min: c.student.wEmbed.min, max: c.student.wEmbed.max, scale: c.student.wEmbed.scale } } : {}),
             source: { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone, weights: c.eval.weights },
           },
           'net',
@@ -290,7 +335,8 @@ export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<
           { run: ctx.run, config: c, summary },
         )
       : '';
-    const head = `${method} student (${countParams(s.student.params)} params; teacher guided at w = ${c.guidance.w}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
+    const guidanceNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `w-embedding: teacher guided at w ~ U[${c.student.wEmbed.min}, ${c.student.wEmbed.max}], sampled at w = ${spladEvalWs(c).join(', ')}` : `teacher guided at w = ${c.guidance.w}`;
+    const head = `${method} student (${countParams(s.student.params)} params; ${guidanceNote}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
     return { summary, report: `${head}\n${table}${exported}` };
   } finally {
     diag?.dispose();

@@ -4,9 +4,10 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { distillSchema, type DistillConfig } from '../../lib/experiments/distill-config.js';
 import { disposeDistill, distillStep, encodeDistillCheckpoint, evaluateDistill, restoreDistill, setupDistill } from '../../lib/experiments/distill.js';
+import { mlpGammaModel } from '../../lib/nn/adapters.js';
 import { flatten } from '../../lib/nn/params.js';
 import { ConfigError } from '../../lib/errors.js';
-import { setup } from '../helpers.js';
+import { maxAbsDiff, setup } from '../helpers.js';
 
 await setup();
 
@@ -93,4 +94,98 @@ test('invalid distillation configs name every bad field before any work', () => 
   );
   assert.throws(() => tiny({ objective: { gamma: { kind: 'fixed', value: 2 } } }), (e: unknown) => e instanceof ConfigError && e.issues[0].path === 'objective.gamma.value');
   assert.throws(() => tiny({ teacher: { type: 'learned', checkpoint: '/nonexistent.ckpt' } }) && setupDistill(tiny({ teacher: { type: 'learned', checkpoint: '/nonexistent.ckpt' } })), (e: unknown) => e instanceof ConfigError && /cannot read the checkpoint/.test(e.message));
+});
+
+// LCM's w-embedding (issue 14).
+
+/** Two classes of two 2-D modes each: the smallest class-conditional data set, for the guided teacher. */
+const CONDITIONAL = {
+  type: 'conditional',
+  classes: [
+    { type: 'explicit', weights: [1, 1], means: [[2, 0], [0, 2]], variances: [0.05, 0.05] },
+    { type: 'explicit', weights: [1, 1], means: [[-2, 0], [0, -2]], variances: [0.05, 0.05] },
+  ],
+};
+const ARCH = { hidden: 16, blocks: 1, timeEmbedDim: 8 };
+const tinyCond = (student: Record<string, unknown> = {}, over: Record<string, unknown> = {}) =>
+  tiny({ data: CONDITIONAL, guidance: { w: 2 }, student: { architecture: ARCH, gammaEmbedDim: 8, ...student }, ...over });
+
+test('with the w-embedding off, a run is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', () => {
+  for (const data of [undefined, CONDITIONAL]) {
+    const over = data ? { data, guidance: { w: 2 } } : {};
+    const absent = tiny({ ...over, student: { architecture: ARCH, gammaEmbedDim: 8 } });
+    const zero = tiny({ ...over, student: { architecture: ARCH, gammaEmbedDim: 8, wEmbed: { dim: 0 } } });
+    assert.equal(absent.student.wEmbed, undefined, 'absent stays absent in the parsed config');
+    const a = runSteps(absent, 6);
+    const b = runSteps(zero, 6);
+    assert.deepEqual([...b.s.student.params.keys()], [...a.s.student.params.keys()]);
+    assert.ok(![...a.s.student.params.keys()].some((k) => k.includes('w_proj')), 'no w_proj when off');
+    assert.equal(a.s.objective.wRange, undefined, 'the objective draws no w');
+    assert.deepEqual(b.losses, a.losses);
+    assert.deepEqual(flatten(b.s.student.params), flatten(a.s.student.params));
+    [a, b].forEach((r) => disposeDistill(r.s));
+  }
+});
+
+test('with the w-embedding on, the student gets a zero time.w_proj (last), trains over w ~ U[min, max], and resumes exactly', () => {
+  const c = tinyCond({ wEmbed: { dim: 8, min: 0, max: 4 } });
+  const s = setupDistill(c);
+  const keys = [...s.student.params.keys()];
+  assert.equal(keys.at(-1), 'time.w_proj.weight');
+  assert.deepEqual(Array.from(s.student.params.get('time.w_proj.weight')!.dataSync()), new Array(8 * 8).fill(0), 'zero init (default)');
+  assert.deepEqual(s.objective.wRange, { min: 0, max: 4 });
+  // Zero init: the student's ε̂ does not depend on w.
+  const x = tf.randomNormal([4, 2]);
+  const t = tf.tensor1d([19, 259, 759, 999]);
+  const g = tf.ones([4]) as tf.Tensor1D;
+  const at = (w: number) => mlpGammaModel(s.student)(x, t, g, { labels: [0, 1, 0, 1], w: [w, w, w, w] });
+  assert.equal(maxAbsDiff(at(0), at(3.5)), 0);
+  disposeDistill(s);
+  const random = setupDistill(tinyCond({ wEmbed: { dim: 8, min: 0, max: 4, projInit: 'random' } }));
+  assert.ok(Array.from(random.student.params.get('time.w_proj.weight')!.dataSync()).some((v) => v !== 0), 'random init');
+  disposeDistill(random);
+  // Resume.
+  const straight = runSteps(c, 8);
+  const first = runSteps(c, 3);
+  const rest = runSteps(c, 5, encodeDistillCheckpoint(first.s));
+  assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
+  assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
+  assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
+  assert.ok(Array.from(straight.s.student.params.get('time.w_proj.weight')!.dataSync()).some((v) => v !== 0), 'training moves w_proj');
+  const off = runSteps(tinyCond(), 8);
+  assert.notDeepEqual(off.losses, straight.losses, 'per-sample w changes the run');
+  [straight, first, rest, off].forEach((r) => disposeDistill(r.s));
+  tf.dispose([x, t, g]);
+});
+
+test('a student with the w-embedding is evaluated at the sampling w (guidance.w): different w, different samples', () => {
+  const c = tinyCond({ wEmbed: { dim: 8, min: 0, max: 4, projInit: 'random' } }, { train: { steps: 4, batch: 32 } });
+  const s = setupDistill(c);
+  for (let i = 0; i < 4; i++) distillStep(s, c);
+  const a = evaluateDistill(s, c);
+  const b = evaluateDistill(s, { ...c, guidance: { ...c.guidance, w: 0 } });
+  const student = (ev: typeof a) => ev.rows.find((r) => r.method === 'student' && r.steps === 1)!.metrics.sameNoiseMean!;
+  assert.ok(Number.isFinite(student(a)) && Number.isFinite(student(b)));
+  assert.notEqual(student(a), student(b));
+  disposeDistill(s);
+});
+
+test('invalid w-embedding configs name the field: odd, 2 or negative dim, min > max, unconditional data', () => {
+  const issue = (student: Record<string, unknown>, over: Record<string, unknown> = {}) => {
+    try {
+      tinyCond(student, over);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      return e.issues.map((i) => i.path);
+    }
+    assert.fail('expected a ConfigError');
+  };
+  assert.ok(issue({ wEmbed: { dim: 7 } }).includes('student.wEmbed.dim'));
+  assert.ok(issue({ wEmbed: { dim: 2 } }).includes('student.wEmbed.dim'));
+  assert.ok(issue({ wEmbed: { dim: -4 } }).includes('student.wEmbed.dim'));
+  assert.ok(issue({ wEmbed: { dim: 8, min: 6, max: 3 } }).includes('student.wEmbed.min'));
+  assert.ok(issue({ wEmbed: { dim: 8, projInit: 'ones' } }).includes('student.wEmbed.projInit'));
+  assert.ok(issue({ wEmbed: { dim: 8 } }, { data: { type: 'mixture', mixture: { type: 'ring', modes: 4, radius: 2, variance: 0.1 } } }).includes('student.wEmbed.dim'));
+  const ok = tinyCond({ wEmbed: { dim: 8 } });
+  assert.deepEqual(ok.student.wEmbed, { dim: 8, min: 5, max: 15, projInit: 'zero', scale: 1000 }, "the defaults: diffusers' w_min 5, w_max 15, scale 1000");
 });

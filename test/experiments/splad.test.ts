@@ -4,18 +4,20 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { makeRng } from '../../lib/data/rng.js';
-import type { ImageSet } from '../../lib/data/fashion-mnist.js';
+import { fashionMnistDir, type ImageSet } from '../../lib/data/fashion-mnist.js';
 import { guided, NULL_LABEL } from '../../lib/diffusion/guidance.js';
 import { ConfigError } from '../../lib/errors.js';
-import { readModelFile, type AutoencoderMeta, type LatentUnetMeta } from '../../lib/experiments/model-files.js';
+import { loadLatentUnet, readModelFile, type AutoencoderMeta, type LatentUnetMeta } from '../../lib/experiments/model-files.js';
 import { spladSchema, type SpladConfig } from '../../lib/experiments/splad-config.js';
-import { disposeSplad, encodeSpladCheckpoint, restoreSplad, setupSplad, spladStep, studentFromTeacher } from '../../lib/experiments/splad.js';
+import { disposeSplad, encodeSpladCheckpoint, restoreSplad, setupSplad, spladEvalWs, spladStep, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad.js';
+import type { LatentEvalRow } from '../../lib/experiments/latent-sampling.js';
 import { makeAutoencoder } from '../../lib/nn/autoencoder.js';
 import { guidedNetDenoiser, netDenoiser } from '../../lib/nn/eps-net.js';
 import { disposeParams, flatten } from '../../lib/nn/params.js';
@@ -141,4 +143,130 @@ test('a SPLAD config naming another autoencoder than the teacher’s is rejected
     () => setupSplad(config({ autoencoder: other }), latents()),
     (e: unknown) => e instanceof ConfigError && e.issues[0].path === 'autoencoder' && e.issues[0].allowed === aeFile,
   );
+});
+
+// LCM's w-embedding (issue 14).
+
+const runFor = (cfg: SpladConfig, n: number, from?: Uint8Array) => {
+  const s = setupSplad(cfg, latents());
+  if (from) restoreSplad(s, from);
+  const losses = Array.from({ length: n }, () => spladStep(s, cfg).loss);
+  return { s, losses };
+};
+
+test('SPLAD with the w-embedding off is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', () => {
+  const absent = config();
+  assert.equal(absent.student.wEmbed, undefined);
+  const zero = config({ student: { gammaEmbedDim: 8, wEmbed: { dim: 0 } } });
+  const a = runFor(absent, 3);
+  const b = runFor(zero, 3);
+  assert.deepEqual([...b.s.student.params.keys()], [...a.s.student.params.keys()]);
+  assert.ok(![...a.s.student.params.keys()].some((k) => k.includes('w_proj')));
+  assert.deepEqual(b.losses, a.losses);
+  assert.deepEqual(flatten(b.s.student.params), flatten(a.s.student.params));
+  [a, b].forEach((r) => disposeSplad(r.s));
+});
+
+test('the student from the teacher with a zero w-projection computes the teacher’s ε̂ at every w and γ; a random one does not', () => {
+  const ck = readModelFile(teacherFile, 'latent-unet');
+  const wEmbed = { dim: 8, min: 0, max: 4, scale: 1000 };
+  const zero = studentFromTeacher(ck, makeRng(9), { gammaEmbedDim: 8, gammaProjInit: 'zero', gammaEmbedScale: 1000, wEmbed: { ...wEmbed, projInit: 'zero' } });
+  const random = studentFromTeacher(ck, makeRng(9), { gammaEmbedDim: 8, gammaProjInit: 'zero', gammaEmbedScale: 1000, wEmbed: { ...wEmbed, projInit: 'random' } });
+  assert.deepEqual(zero.missing, ['time.cond_proj.weight', 'time.w_proj.weight'], 'only the γ- and w-projections are new');
+  const { net: teacher } = studentFromTeacher(ck, makeRng(9), { gammaEmbedDim: 0, gammaProjInit: 'zero', gammaEmbedScale: 1000 });
+  const x = tf.randomNormal([4, 7, 7, 4]);
+  const t = tf.tensor1d([19, 259, 759, 999]);
+  const labels = [0, 1, 2, -1];
+  const want = teacher.apply(x, t, undefined, labels);
+  for (const w of [0, 1.5, 4]) {
+    for (const g of [0, 1]) {
+      const gamma = tf.fill([4], g) as tf.Tensor1D;
+      const wt = tf.fill([4], w) as tf.Tensor1D;
+      const z = zero.net.apply(x, t, gamma, labels, wt);
+      const r = random.net.apply(x, t, gamma, labels, wt);
+      assert.equal(maxAbsDiff(z, want), 0, `w = ${w}, γ = ${g}: zero init is the teacher exactly`);
+      assert.ok(maxAbsDiff(r, want) > 1e-4, `w = ${w}, γ = ${g}: the random w-projection perturbs it`);
+      tf.dispose([gamma, wt, z, r]);
+    }
+  }
+  tf.dispose([x, t, want]);
+  [zero.net, random.net, teacher].forEach((n) => disposeParams(n.params));
+});
+
+test('SPLAD with the w-embedding: the teacher is guided per sample, the run resumes exactly, and differs from the fixed-w run', () => {
+  const c = config({ student: { gammaEmbedDim: 8, wEmbed: { dim: 8, min: 0, max: 3 } } });
+  const s = setupSplad(c, latents());
+  assert.deepEqual(s.objective.wRange, { min: 0, max: 3 });
+  const x = tf.randomNormal([3, 7, 7, 4]);
+  const t = tf.tensor1d([50, 500, 950]);
+  const labels = [2, 0, 1];
+  const w = [0, 1, 3];
+  const got = s.teacher(x, t, { labels, w });
+  const epsC = s.teacherNet.apply(x, t, undefined, labels);
+  const epsU = s.teacherNet.apply(x, t, undefined, [-1, -1, -1]);
+  const want = epsC.add(epsC.sub(epsU).mul(tf.tensor4d(w, [3, 1, 1, 1])));
+  assert.ok(maxAbsDiff(got, want) < 1e-5, 'ε_c + w_i(ε_c − ε_u) per sample');
+  tf.dispose([x, t, got, epsC, epsU, want]);
+  disposeSplad(s);
+  const straight = runFor(c, 5);
+  const first = runFor(c, 2);
+  const rest = runFor(c, 3, encodeSpladCheckpoint(first.s));
+  assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
+  assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
+  assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
+  const fixed = runFor(config(), 5);
+  assert.notDeepEqual(fixed.losses, straight.losses);
+  [straight, first, rest, fixed].forEach((r) => disposeSplad(r.s));
+});
+
+test('SPLAD evaluation w: the default w keeps the old summary keys, other w get student/w<w>/…; eval.w needs a w-embedding', () => {
+  const c = config({ guidance: { w: 2 }, student: { gammaEmbedDim: 8, wEmbed: { dim: 8 } }, eval: { w: [0, 2, 4, 0] } });
+  assert.deepEqual(spladEvalWs(c), [2, 0, 4], 'default first, no repeats');
+  assert.deepEqual(spladEvalWs(config()), [undefined], 'off: one evaluation, no w');
+  const row = (w: number | undefined, fid: number): LatentEvalRow => ({ method: 'SPLAM', steps: 4, nfe: 4, fid, precision: 0.5, recall: 0.5, n: 4, samplePer1000: 1, decodePer1000: 1, ...(w === undefined ? {} : { w }) });
+  assert.deepEqual(Object.keys(spladSummaryOf([row(2, 10), row(0, 20)], 2)), ['student/steps4/fid', 'student/steps4/precision', 'student/steps4/recall', 'student/steps4/s_per_1000', 'student/w0/steps4/fid', 'student/w0/steps4/precision', 'student/w0/steps4/recall', 'student/w0/steps4/s_per_1000']);
+  assert.deepEqual(spladSummaryOf([row(undefined, 10)], undefined), { 'student/steps4/fid': 10, 'student/steps4/precision': 0.5, 'student/steps4/recall': 0.5, 'student/steps4/s_per_1000': 2 });
+  assert.throws(() => config({ eval: { w: [1, 2] } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'eval.w'));
+  assert.throws(() => config({ student: { wEmbed: { dim: 5 } } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'student.wEmbed.dim'));
+  assert.throws(() => config({ student: { wEmbed: { dim: 8, min: 4, max: 1 } } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'student.wEmbed.min'));
+});
+
+const fmnist = existsSync(join(fashionMnistDir(), 't10k-images-idx3-ubyte.gz')) || existsSync(join(fashionMnistDir(), 't10k-images-idx3-ubyte'));
+
+test(
+  'quick SPLAD with the w-embedding (committed models): trains, reports FID at the default w and two more (different), exports a student that loads with its w_proj',
+  { skip: fmnist ? false : `no Fashion-MNIST at ${fashionMnistDir()}` },
+  () => {
+    const out = join(dir, 'w-student.ckpt');
+    const bin = new URL('../../bin/splam.mjs', import.meta.url).pathname;
+    const sets = ['student.wEmbed={"dim":16,"min":0,"max":4,"projInit":"random"}', 'eval.w=[0,4]', 'eval.steps=[2]', 'eval.gridPerClass=0', `export=${out}`];
+    const r = spawnSync(process.execPath, [bin, 'run', 'experiments/quick/splad.json', '--json', '--store', join(dir, 'store'), ...sets.flatMap((v) => ['--set', v])], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const summary = JSON.parse(r.stdout).summary as Record<string, number>;
+    assert.equal(summary['train/steps'], 10);
+    const fids = ['student/steps2/fid', 'student/w0/steps2/fid', 'student/w4/steps2/fid'].map((k) => summary[k]);
+    assert.ok(fids.every(Number.isFinite), `FIDs ${fids}`);
+    assert.equal(new Set(fids).size, 3, `the sampling w changes the samples: ${fids}`);
+    // The exported student records its w-embedding and rebuilds with it (the image-eval students path).
+    const ck = readModelFile(out, 'latent-unet');
+    assert.deepEqual(ck.meta.wEmbed, { dim: 16, min: 0, max: 4, scale: 1000 });
+    assert.equal(ck.meta.unet.wEmbedDim, 16);
+    const { net, missing } = loadLatentUnet(ck, makeRng(0));
+    assert.deepEqual(missing, []);
+    assert.ok(net.params.has('time.w_proj.weight'));
+    disposeParams(net.params);
+  },
+);
+
+test('committed student files (written before the w-embedding) load as before: no w_proj, nothing missing', () => {
+  for (const file of ['models/splad-splam-fmnist.ckpt', 'models/splad-lcm-fmnist.ckpt']) {
+    if (!existsSync(file)) continue;
+    const ck = readModelFile(file, 'latent-unet');
+    assert.equal(ck.meta.wEmbed, undefined);
+    const { net, missing } = loadLatentUnet(ck, makeRng(0));
+    assert.deepEqual(missing, [], file);
+    assert.ok(!net.params.has('time.w_proj.weight'));
+    assert.equal(net.config.wEmbedDim, 0);
+    disposeParams(net.params);
+  }
 });
