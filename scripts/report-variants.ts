@@ -1,10 +1,14 @@
 /**
  * The README's SPLAM-variant tables (README §4), built from the run store — no number is typed by hand:
- *   node --import tsx scripts/report-variants.ts [--store dir] [--json out.json] > /tmp/variants.md
+ *   node --import tsx scripts/report-variants.ts [--store dir] [--json out.json] [--records runs.jsonl] > /tmp/variants.md
  * Runs: finished runs named `v-<data>-<variant>[-<suffix>]-s<seed>` (scripts/splam-variants.sh). A group is a name
  * without its seed; each is compared with LCM of the same data and suffix (same budget, skip and lr).
+ * `--json`: the tables' numbers by group. An existing file is merged: groups this store has replace theirs, the others
+ * (recorded in an earlier session's store, which the repository does not hold) are kept as they are.
+ * `--records`: one JSON line per run of the tables (id, name, config, the student/teacher summary, provenance), merged
+ * the same way, so every run id a table names resolves to its config and numbers without the store.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { openStore } from '../lib/track/index.js';
 import type { RunRecord } from '../lib/track/types.js';
 
@@ -39,7 +43,7 @@ const out: string[] = [];
 const json: Record<string, unknown> = {};
 
 // Toys: one table per data set; rows are groups; ratios against LCM of the same data and suffix.
-const VARIANT_ORDER = ['lcm', 'lcm-zero', 'splam', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
+const VARIANT_ORDER = ['lcm', 'lcm-zero', 'lcm-w', 'splam', 'p50-w', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
 const LABEL: Record<string, string> = {
   lcm: 'LCM (γ ≡ 1)',
   splam: 'SPLAM, the code (γ ~ U[0, 1], code conditioning)',
@@ -51,6 +55,8 @@ const LABEL: Record<string, string> = {
   'matched-curriculum': 'matched + curriculum lo 0 → 1',
   'matched-p50-smooth': 'matched + p = 0.5 + smooth γ-embedding (scale 1)',
   'matched-p50-linear': 'matched + p = 0.5 + linear σ_γ',
+  'lcm-w': "LCM + LCM's w-embedding (w ~ U[0, 4], sampled at w = 2)",
+  'p50-w': "γ mixture p = 0.5 + LCM's w-embedding (w ~ U[0, 4], sampled at w = 2)",
   'lcm-zero': 'LCM, zero γ-projection (starts at the teacher)',
   'p50-zero': 'γ mixture p = 0.5, zero γ-projection',
   'matched-zero': 'matched, γ ~ U[0, 1], zero γ-projection',
@@ -69,8 +75,8 @@ for (const data of ['ring2d', 'gmm16d', 'cond2d']) {
     const budget = rowsOf(present[0])![0].params as any;
     const k = 1000 / budget.objective.numDdimTimesteps;
     out.push(`\n**${data}, k = ${k}, ${budget.train.steps} steps, lr ${budget.train.lr}** — same-noise RMS error to the exact PF-ODE endpoint (1 step, then the deterministic chain of n jumps), SW2 at 4 steps (fresh noise), high-quality fraction at 4 steps; mean ± std over seeds; ratio = variant / LCM (of the same γ-projection init) at 2 and 4 steps\n`);
-    out.push('| variant | seeds | 1 step | 2 steps | 4 steps | 8 steps | SW2 (4) | HQ (4) | ratio 2 / 4 | runs |');
-    out.push('|---|--:|---|---|---|---|---|---|---|---|');
+    out.push('| variant | seeds | 1 step | 2 steps | 4 steps | 8 steps | SW2 (4) | coverage (4) | HQ (4) | ratio 2 / 4 | runs |');
+    out.push('|---|--:|---|---|---|---|---|---|---|---|---|');
     for (const v of present) {
       const rs = rowsOf(v)!;
       // The LCM of the same init: a zero γ-projection variant against LCM with a zero γ-projection.
@@ -81,8 +87,20 @@ for (const data of ['ring2d', 'gmm16d', 'cond2d']) {
         return a && b ? a.m / b.m : NaN;
       };
       const r2 = ratio(2), r4 = ratio(4);
-      json[`${data}${suffix ? '-' + suffix : ''}/${v}`] = { seeds: rs.length, ratio2: r2, ratio4: r4, sameNoise: STEPS.map((n) => mean(rs, sameNoise(n))), runs: rs.map((r) => r.id) };
-      out.push(`| ${LABEL[v] ?? v} | ${rs.length} | ${STEPS.map((n) => cell(rs, sameNoise(n))).join(' | ')} | ${cell(rs, 'student/steps4/sw2')} | ${cell(rs, 'student/steps4/highQuality')} | ${v === 'lcm' || v === 'lcm-zero' ? '1 / 1' : `${fmt(r2)} / ${fmt(r4)}`} | ${rs.map((r) => r.id).join(' ')} |`);
+      json[`${data}${suffix ? '-' + suffix : ''}/${v}`] = {
+        seeds: rs.length,
+        k,
+        trainSteps: budget.train.steps,
+        lr: budget.train.lr,
+        ratio2: r2,
+        ratio4: r4,
+        sameNoise: STEPS.map((n) => mean(rs, sameNoise(n))),
+        sw2: STEPS.map((n) => mean(rs, `student/steps${n}/sw2`)),
+        coverage: STEPS.map((n) => mean(rs, `student/steps${n}/coverage`)),
+        highQuality: STEPS.map((n) => mean(rs, `student/steps${n}/highQuality`)),
+        runs: rs.map((r) => r.id),
+      };
+      out.push(`| ${LABEL[v] ?? v} | ${rs.length} | ${STEPS.map((n) => cell(rs, sameNoise(n))).join(' | ')} | ${cell(rs, 'student/steps4/sw2')} | ${cell(rs, 'student/steps4/coverage')} | ${cell(rs, 'student/steps4/highQuality')} | ${v === 'lcm' || v === 'lcm-zero' ? '1 / 1' : `${fmt(r2)} / ${fmt(r4)}`} | ${rs.map((r) => r.id).join(' ')} |`);
     }
   }
 }
@@ -144,4 +162,19 @@ if (latent.length) {
   }
 }
 console.log(out.join('\n'));
-if (arg('--json')) writeFileSync(arg('--json')!, JSON.stringify(json, null, 2) + '\n');
+const jsonOut = arg('--json');
+if (jsonOut) {
+  const earlier: Record<string, unknown> = existsSync(jsonOut) ? JSON.parse(readFileSync(jsonOut, 'utf8')) : {};
+  const curves = { ...((earlier.curves as object) ?? {}), ...((json.curves as object) ?? {}) };
+  writeFileSync(jsonOut, JSON.stringify({ ...earlier, ...json, curves }, null, 2) + '\n');
+}
+const recordsOut = arg('--records');
+if (recordsOut) {
+  const keep = (k: string) => /^(student|student-det|teacher_[^/]+|ddim|dpmpp2m)\//.test(k) || k.startsWith('train/');
+  const line = (r: RunRecord) =>
+    JSON.stringify({ id: r.id, name: r.name, experiment: r.experiment, createdAt: r.createdAt, config: r.params, summary: Object.fromEntries(Object.entries(r.summary).filter(([k]) => keep(k))), gitCommit: r.provenance.gitCommit, gitDirty: r.provenance.gitDirty, backend: r.provenance.backend?.name ?? null, host: r.host });
+  const mine = [...all, ...(teacherRun ? [teacherRun] : [])];
+  const ids = new Set(mine.map((r) => r.id));
+  const earlier = existsSync(recordsOut) ? readFileSync(recordsOut, 'utf8').split('\n').filter((l) => l && !ids.has(JSON.parse(l).id)) : [];
+  writeFileSync(recordsOut, [...earlier, ...mine.map(line)].join('\n') + '\n');
+}

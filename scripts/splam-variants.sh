@@ -2,7 +2,7 @@
 # The SPLAM-variant study of README §4: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
-#   bash scripts/splam-variants.sh toys|zero|gmm|skips|budget|lr|latent|latent-linear|latent-k100|all   [--dry-run]
+#   bash scripts/splam-variants.sh toys|zero|gmm|wembed|k100|skips|budget|lr|latent|latent-linear|latent-k100|all   [--dry-run]
 # Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
 # Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
 set -euo pipefail
@@ -27,6 +27,8 @@ declare -A V=(
   [p50-zero]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaProjInit=\"zero\""
   [matched-p50-zero]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaProjInit=\"zero\""
   [matched-zero]="--set objective.conditioning=\"matched\" --set student.gammaProjInit=\"zero\""
+  [lcm-w]="--set objective.gamma={\"kind\":\"fixed\",\"value\":1} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":4}"
+  [p50-w]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":4}"
   [matched-p50-linear]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set objective.sigmaGammaForm=\"linear\""
 )
 
@@ -41,13 +43,19 @@ case " $PHASE " in *" zero "*|*" all "*)
   # The student starting exactly at the teacher (a zero γ-projection, as the latent configs do).
   for s in 0 1 2; do for v in lcm-zero matched-p50-zero p50-zero matched-zero; do toy ring2d $v $s; done; done ;; esac
 case " $PHASE " in *" gmm "*|*" all "*)
-  for v in lcm splam p50 matched matched-p50; do for s in 0 1 2; do toy gmm16d $v $s; done; done ;; esac
+  for s in 0 1 2; do for v in lcm splam p50 matched-p50 matched-p50-linear; do toy gmm16d $v $s; done; done ;; esac
+case " $PHASE " in *" wembed "*|*" all "*)
+  # cond2d (4 classes, teacher guided at w = 2): fixed-w students beside LCM's w-embedding (w ~ U[0, 4], sampled at w = 2).
+  for s in 0 1 2; do for v in lcm p50 lcm-w p50-w; do toy cond2d $v $s; done; done ;; esac
+case " $PHASE " in *" k100 "*)
+  # k = 100 alone (the first half of `skips`).
+  for s in 0 1 2; do for v in lcm p50 matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=10" "-k100"; done; done ;; esac
 case " $PHASE " in *" skips "*|*" all "*)
-  for k in 100 50; do n=$((1000 / k)); for s in 0 1 2; do for v in lcm matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=$n" "-k$k"; done; done; done ;; esac
+  for k in 100 50; do n=$((1000 / k)); for s in 0 1 2; do for v in lcm p50 matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=$n" "-k$k"; done; done; done ;; esac
 case " $PHASE " in *" budget "*|*" all "*)
-  for v in lcm matched-p50; do for s in 0 1 2; do toy ring2d $v $s "--set train.steps=8000 --set train.checkpointEvery=1000 --set diagnostics.every=1000" "-8k"; done; done ;; esac
+  for s in 0 1 2; do for v in lcm p50; do toy ring2d $v $s "--set train.steps=8000 --set train.checkpointEvery=1000 --set diagnostics.every=1000" "-8k"; done; done ;; esac
 case " $PHASE " in *" lr "*|*" all "*)
-  for lr in 0.0001 0.001; do for v in lcm matched-p50; do for s in 0 1; do toy ring2d $v $s "--set train.lr=$lr" "-lr$lr"; done; done; done ;; esac
+  for s in 0 1 2; do for lr in 0.0001 0.001; do for v in lcm p50; do toy ring2d $v $s "--set train.lr=$lr" "-lr$lr"; done; done; done ;; esac
 case " $PHASE " in *" latent "*|*" all "*)
   # SPLAD on Fashion-MNIST latents: 1,000 steps, FID from 5,000 samples, an FID curve every 125 steps (1,000 samples).
   for vs in lcm:0 matched-p50:0 splam:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
@@ -64,10 +72,11 @@ case " $PHASE " in *" latent-k100 "*|*" all "*)
     lines+=("v-fmnist-$v-k100-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set objective.numDdimTimesteps=10 --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-k100-s$s.ckpt\"")
   done ;; esac
 
-finished() { node bin/splam.mjs runs ls --json --status finished 2>/dev/null | python3 -c "import json,sys; print('\n'.join(r['name'] for r in json.load(sys.stdin)))"; }
+finished() { node bin/splam.mjs runs ls --json --status finished 2>/dev/null | python3 -c "import json,sys; print('\n'.join(r['name'] for r in json.load(sys.stdin)))" 2>/dev/null; }
 done_names=$(finished || true)
 todo=()
-for l in "${lines[@]}"; do name=${l%%|*}; grep -qx -- "$name" <<<"$done_names" || todo+=("$l"); done
+declare -A seen=()
+for l in "${lines[@]}"; do name=${l%%|*}; [ -n "${seen[$name]:-}" ] && continue; seen[$name]=1; grep -qx -- "$name" <<<"$done_names" || todo+=("$l"); done
 echo "splam-variants: phase $PHASE, ${#lines[@]} runs, ${#todo[@]} to do (logs in $LOGS)"
 [ "$DRY" = "--dry-run" ] && { printf '%s\n' "${todo[@]}"; exit 0; }
 run_one() {
