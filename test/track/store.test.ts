@@ -8,6 +8,7 @@ import { ArgumentError } from '../../lib/errors.js';
 import type { BackendInfo } from '../../lib/backend.js';
 import { doctorStore, FilterError, needsRepair, openStore, withRun, type RunStore } from '../../lib/track/index.js';
 import { NO_GIT, rejectsArgument, rejectsStore, tempDir } from './helpers.js';
+import { eachBackend } from './backends.js';
 
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]);
 const BACKEND: BackendInfo = { name: 'wasm', tfBackend: 'wasm', tfjsVersion: '4.22.0', forced: false, patchedKernels: ['Conv2DBackpropFilter'], skipped: [] };
@@ -17,8 +18,10 @@ async function freshStore(): Promise<{ dir: string; store: RunStore }> {
   return { dir, store: await openStore(dir) };
 }
 
-test('a run records the data model: ids, status, times, params, tags, summary, series, artifacts and provenance', async () => {
-  const { dir, store } = await freshStore();
+// Tests defined with eachBackend run on every backend (test/track/backends.ts): the file store, and PostgreSQL where
+// a server is configured (SPLAM_PG_URL). The others are about the file store's own files.
+eachBackend('a run records the data model: ids, status, times, params, tags, summary, series, artifacts and provenance', async (b) => {
+  const { store } = await b.fresh();
   const run = await store.startRun({ experiment: 'ablation-k', name: 'k=20', params: { k: 20, train: { lr: 1e-3 } }, tags: { seed: 1, quick: true }, seed: 1, backend: BACKEND });
   const started = run.record();
   assert.match(run.id, /^\d{8}-\d{6}-\d{3}-[0-9a-z]{6}$/);
@@ -58,7 +61,7 @@ test('a run records the data model: ids, status, times, params, tags, summary, s
   assert.deepEqual(Buffer.from(await store.readArtifact(run.id, 'samples/grid.png')), PNG);
   const listed = (await store.listRuns())[0];
   assert.equal(JSON.stringify({ ...listed, summary: 0 }), JSON.stringify({ ...read, summary: 0 }), 'index and run.json agree');
-  assert.ok(existsSync(path.join(dir, 'runs', run.id, 'metrics.jsonl')));
+  if (b.name === 'file') assert.ok(existsSync(path.join(store.location, 'runs', run.id, 'metrics.jsonl')));
 });
 
 test('logging metric points never rewrites the index', async () => {
@@ -74,8 +77,8 @@ test('logging metric points never rewrites the index', async () => {
   await run.finish();
 });
 
-test('withRun finishes on success and returns the value; on an exception marks the run failed with message and stack, then rethrows', async () => {
-  const { store } = await freshStore();
+eachBackend('withRun finishes on success and returns the value; on an exception marks the run failed with message and stack, then rethrows', async (b) => {
+  const { store } = await b.fresh();
   assert.equal(await withRun(store, { experiment: 'ok', provenance: NO_GIT }, (run) => (run.logMetric('x', 1), 42)), 42);
   let id = '';
   await assert.rejects(
@@ -95,8 +98,8 @@ test('withRun finishes on success and returns the value; on an exception marks t
   assert.deepEqual((await store.listRuns({ status: 'finished' })).map((r) => r.experiment), ['ok']);
 });
 
-test('an ended run refuses further logging with run_closed; resumeRun reopens it and continues its steps', async () => {
-  const { store } = await freshStore();
+eachBackend('an ended run refuses further logging with run_closed; resumeRun reopens it and continues its steps', async (b) => {
+  const { store } = await b.fresh();
   const run = await store.startRun({ provenance: NO_GIT, params: { k: 4 } });
   run.logMetric('loss', 1);
   run.logMetric('loss', 0.5);
@@ -118,8 +121,8 @@ test('an ended run refuses further logging with run_closed; resumeRun reopens it
   assert.equal(end.status, 'finished');
 });
 
-test('unknown run ids fail with run_not_found naming the id; malformed ids fail with ArgumentError before touching disk', async () => {
-  const { store } = await freshStore();
+eachBackend('unknown run ids fail with run_not_found naming the id; malformed ids fail with ArgumentError before touching disk', async (b) => {
+  const { store } = await b.fresh();
   const id = '20990101-000000-000-zzzzzz';
   await rejectsStore(store.getRun(id), { code: 'run_not_found', runId: id });
   await rejectsStore(store.readMetrics(id), { code: 'run_not_found', runId: id });
@@ -135,8 +138,8 @@ test('unknown run ids fail with run_not_found naming the id; malformed ids fail 
   await run.finish();
 });
 
-test('bad logged values fail with ArgumentError naming the field', async () => {
-  const { store } = await freshStore();
+eachBackend('bad logged values fail with ArgumentError naming the field', async (b) => {
+  const { store } = await b.fresh();
   const run = await store.startRun({ provenance: NO_GIT });
   await rejectsArgument(() => run.logMetric('bad\nkey', 1), { fn: 'logMetric', arg: 'key' });
   await rejectsArgument(() => run.logMetric('__proto__', 1), { fn: 'logMetric', arg: 'key' });
@@ -149,8 +152,8 @@ test('bad logged values fail with ArgumentError naming the field', async () => {
   await run.finish();
 });
 
-test('artifacts: PNG bytes are checked, figures stored as JSON, and names that escape the run folder are rejected', async () => {
-  const { dir, store } = await freshStore();
+eachBackend('artifacts: PNG bytes are checked, figures stored as JSON, and names that escape the run folder are rejected', async (b) => {
+  const { store, artifactsDir } = await b.fresh();
   const run = await store.startRun({ provenance: NO_GIT });
   await rejectsArgument(run.logArtifact('x.png', Buffer.from('not a png'), { kind: 'png' }), { fn: 'logArtifact', arg: 'data of x.png' });
   const fig = await run.logArtifact('figs/loss.json', { data: [{ x: [0, 1], y: [1, 0.5] }], layout: {} }, { kind: 'figure' });
@@ -167,7 +170,7 @@ test('artifacts: PNG bytes are checked, figures stored as JSON, and names that e
   // A symlink planted inside the artifact folder cannot lead a write or a read outside it.
   const outside = tempDir();
   writeFileSync(path.join(outside, 'secret.txt'), 'secret');
-  symlinkSync(outside, path.join(dir, 'runs', run.id, 'artifacts', 'link'));
+  symlinkSync(outside, path.join(artifactsDir(run.id), 'link'));
   await rejectsArgument(run.logArtifact('link/x.txt', 'x', { kind: 'text' }), { fn: 'logArtifact', arg: 'path' });
   await rejectsArgument(store.readArtifact(run.id, 'link/secret.txt'), { fn: 'readArtifact', arg: 'path' });
   assert.deepEqual(readdirSync(outside), ['secret.txt'], 'nothing was written outside the store');
@@ -175,8 +178,8 @@ test('artifacts: PNG bytes are checked, figures stored as JSON, and names that e
   await run.finish();
 });
 
-test('stored text is data, never code: params and tags that look like code or prototype keys round-trip unchanged', async () => {
-  const { store } = await freshStore();
+eachBackend('stored text is data, never code: params and tags that look like code or prototype keys round-trip unchanged', async (b) => {
+  const { store } = await b.fresh();
   const params = JSON.parse('{"cmd":"${process.exit(1)}","js":"require(\\"fs\\").rmSync(\\"/\\")","__proto__":{"polluted":true},"constructor":"x"}');
   const run = await store.startRun({ params, tags: { note: "'); DROP TABLE runs; --" }, provenance: NO_GIT });
   await run.finish();
@@ -189,8 +192,8 @@ test('stored text is data, never code: params and tags that look like code or pr
   await assert.rejects(store.listRuns({ filter: 'params.cmd = 1; process.exit(1)' }), FilterError);
 });
 
-test('queries by experiment, status, tags, filter string and typed predicate, with ordering and limits', async () => {
-  const { store } = await freshStore();
+eachBackend('queries by experiment, status, tags, filter string and typed predicate, with ordering and limits', async (b) => {
+  const { store } = await b.fresh();
   const plan = [
     { experiment: 'lcm', k: 10, fid: 14 },
     { experiment: 'splam', k: 20, fid: 8 },
@@ -214,8 +217,8 @@ test('queries by experiment, status, tags, filter string and typed predicate, wi
   await crashed.finish();
 });
 
-test('compare aligns several runs on one metric by step and lists the params that differ', async () => {
-  const { store } = await freshStore();
+eachBackend('compare aligns several runs on one metric by step and lists the params that differ', async (backend) => {
+  const { store } = await backend.fresh();
   const a = await store.startRun({ name: 'lcm', params: { gamma: 'one', k: 20 }, provenance: NO_GIT });
   const b = await store.startRun({ name: 'splam', params: { gamma: 'uniform', k: 20, extra: 1 }, provenance: NO_GIT });
   for (const s of [0, 10, 20]) a.logMetric('loss', s, s);
@@ -233,8 +236,8 @@ test('compare aligns several runs on one metric by step and lists the params tha
   await rejectsArgument(store.compare([], 'loss'), { fn: 'compare', arg: 'ids' });
 });
 
-test('export: CSV with one row per run (quoted, formula-safe) or long-format series; JSON with series', async () => {
-  const { store } = await freshStore();
+eachBackend('export: CSV with one row per run (quoted, formula-safe) or long-format series; JSON with series', async (b) => {
+  const { store } = await b.fresh();
   const run = await store.startRun({ experiment: 'e', name: 'a, "quoted" name', params: { k: 20, note: '=HYPERLINK("http://x")', neg: '-3' }, provenance: NO_GIT });
   run.logMetric('loss', 0.5, 0);
   run.logMetric('loss', Number.NaN, 1);
@@ -336,34 +339,35 @@ test('doctor reports torn series tails, stray temp files and foreign entries, an
   assert.ok(existsSync(path.join(dir, 'runs', 'not a run')), 'foreign entries are left alone');
 });
 
-test('deleteRun removes the folder and the index entry, and refuses a live run unless forced', async () => {
-  const { dir, store } = await freshStore();
+eachBackend('deleteRun removes the folder and the index entry, and refuses a live run unless forced', async (b) => {
+  const { store, artifactsDir } = await b.fresh();
   const done = await withRun(store, { provenance: NO_GIT }, (run) => run.id);
   const live = await store.startRun({ provenance: NO_GIT });
   await rejectsStore(store.deleteRun(live.id), { code: 'run_active', runId: live.id });
   await store.deleteRun(done);
   await store.deleteRun(live.id, { force: true });
   assert.deepEqual(await store.listRuns(), []);
-  assert.deepEqual(readdirSync(path.join(dir, 'runs')), []);
+  if (b.name === 'file') assert.deepEqual(readdirSync(path.dirname(path.dirname(artifactsDir(done)))), []);
+  assert.ok(!existsSync(artifactsDir(done)) && !existsSync(artifactsDir(live.id)), 'artifact folders removed');
   await rejectsStore(store.getRun(done), { code: 'run_not_found', runId: done });
 });
 
-test('concurrent startRun calls in one process all land (in-process queue + lock), and a live run keeps its heartbeat fresh', async () => {
-  const dir = tempDir();
-  const store = await openStore(dir, { heartbeatMs: 50 });
+eachBackend('concurrent startRun calls in one process all land (in-process queue + lock), and a live run keeps its heartbeat fresh', async (b) => {
+  const { store, artifactsDir } = await b.fresh({ heartbeatMs: 50 });
   const runs = await Promise.all(Array.from({ length: 20 }, (_, i) => store.startRun({ params: { i }, provenance: NO_GIT })));
   assert.equal((await store.listRuns()).length, 20);
-  const hb = path.join(dir, 'runs', runs[0].id, 'heartbeat');
-  const t0 = statSync(hb).mtimeMs;
+  // File store: the heartbeat file's mtime; PostgreSQL: the heartbeat_at column (getRun reports either).
+  const beat = async () => (b.name === 'file' ? statSync(path.join(path.dirname(artifactsDir(runs[0].id)), 'heartbeat')).mtimeMs : (await store.getRun(runs[0].id)).heartbeatAt);
+  const t0 = await beat();
   await sleep(150);
-  assert.ok(statSync(hb).mtimeMs > t0, 'the heartbeat file was touched');
+  assert.ok((await beat()) > t0, 'the heartbeat was touched');
   await Promise.all(runs.map((r) => r.finish()));
   assert.equal((await store.listRuns({ status: 'finished' })).length, 20);
 });
 
-test('a closed store refuses new runs with store_closed; openStore validates its options', async () => {
-  const { store } = await freshStore();
+eachBackend('a closed store refuses new runs with store_closed; openStore validates its options', async (b) => {
+  const { store } = await b.fresh();
   await store.close();
   await rejectsStore(store.startRun(), { code: 'store_closed' });
-  await assert.rejects(openStore(tempDir(), { flush: { batchSize: 0 } }), (e: unknown) => e instanceof ArgumentError && e.arg === 'batchSize');
+  await assert.rejects(b.fresh({ flush: { batchSize: 0 } }), (e: unknown) => e instanceof ArgumentError && e.arg === 'batchSize');
 });
