@@ -31,6 +31,7 @@ DEBIAN_PACKAGES=(
   libegl1 libegl-mesa0 libegl-dev libgl1-mesa-dri  # WebGPU backend test on Mesa's software OpenGL ES (Dawn opens libEGL.so)
   g++ make libdnnl-dev  # the native backend: splam-native addon (native/) built against oneDNN, the default engine
   slurm-wlm munge     # splam sweep --engine slurm: test/slurm/ runs on a single-node cluster (scripts/slurm-start.sh)
+  postgresql          # the PostgreSQL run store (SPLAM_STORE=postgres://…): its tests run on a private cluster (scripts/pg-start.sh)
 )
 
 # The benchmarks' peers (bench/engine.ts, bench/solvers.ts): only with --with-bench; tests never need them.
