@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 export function registerResumeCommand(program: Command): void {
   program
     .command('resume')
-    .description('continue an interrupted, failed or crashed training run from its last checkpoint')
+    .description('continue an interrupted, failed or crashed training run from its last checkpoint (a finished run is refused, exit 2)')
     .argument('<run-id>', 'the run to continue')
     .option('--store <dir>', 'run store folder [string] (default: $SPLAM_STORE or ./store)')
     .option('--json', 'print the result as JSON', false)

@@ -6,7 +6,7 @@
 import { basename } from 'node:path';
 import { initBackend, type BackendInfo } from '../backend.js';
 import { parseConfig, readConfigFile } from '../config.js';
-import { ConfigError, StoreError } from '../errors.js';
+import { ArgumentError, ConfigError, StoreError } from '../errors.js';
 import { checkRunId, openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
@@ -120,10 +120,25 @@ export async function runConfig(input: Record<string, unknown>, source: string, 
 }
 
 /**
+ * A finished run cannot be resumed: it has its summary and eval series, and resuming would evaluate it again
+ * (doubling the series) and stretch its duration. Bad input, so exit 2; the record is not touched.
+ */
+export class NotResumableError extends ArgumentError {
+  constructor(
+    readonly runId: string,
+    readonly status: string,
+  ) {
+    super('resume', 'run-id', runId, 'an interrupted, failed or crashed run');
+    this.name = 'NotResumableError';
+    this.message = `run ${runId} is ${status}; only interrupted, failed or crashed runs can be resumed (start a new run with splam run <config>)`;
+  }
+}
+
+/**
  * Continue a run from its last checkpoint, with the config recorded in its params.
  * @throws StoreError (store_not_found, run_not_found, artifact_not_found when it never saved a checkpoint, run_active
- *   when another process holds it); ArgumentError for a malformed id; ConfigError when its recorded params no longer
- *   validate or its input files are gone.
+ *   when another process holds it); ArgumentError for a malformed id; NotResumableError for a finished run (checked
+ *   before anything is written); ConfigError when its recorded params no longer validate or its input files are gone.
  */
 export async function resumeRunById(id: string, opts: Omit<RunFileOptions, 'overrides' | 'name'> = {}): Promise<RunFileResult> {
   checkRunId('resume', id);
@@ -134,6 +149,7 @@ export async function resumeRunById(id: string, opts: Omit<RunFileOptions, 'over
   });
   try {
     const record = await store.getRun(id);
+    if (record.status === 'finished') throw new NotResumableError(id, record.status); // before any write
     const source = `params of run ${id}`;
     const { kind, config } = await validateConfig(record.params as Record<string, unknown>, source);
     preflight(kind, config, source, { name: record.name, nameFrom: 'name' }); // its checkpoints may have moved since
