@@ -11,7 +11,6 @@
  * finished run (an interrupted run continues from its checkpoint).
  */
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { ArgumentError, ConfigError, type ConfigIssue } from '../errors.js';
@@ -157,10 +156,10 @@ async function runLocally(rows: readonly PlanRow[], o: { planFile: string; store
   } else if (counts.failed > 0) throw new SweepError(o.sweepId, counts);
 }
 
-/** The store folder: --store, else $SPLAM_STORE, else ./store. */
+/** The store: --store, else $SPLAM_STORE, else ./store; a folder made absolute, or a postgres:// URL (its artifact folder made absolute). */
 async function storeOf(flag: string | undefined): Promise<string> {
-  const { defaultStoreDir } = await import('../track/index.js');
-  return resolve(flag ?? defaultStoreDir());
+  const [{ defaultStoreDir }, { canonicalStore }] = await Promise.all([import('../track/index.js'), import('../track/location.js')]);
+  return canonicalStore(flag ?? defaultStoreDir());
 }
 
 export function registerSweepCommand(program: Command): void {
@@ -186,7 +185,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--gres <g>', '[name[:type]:count] slurm: generic resources per point, e.g. gpu:1 (default: none)')
     .option('--max-parallel <m>', '[integer ≥ 1] slurm: array tasks at once (--array=…%m) (default: no limit)')
     .option('--name <name>', '[string] run name base; each run is <name>[k=10,seed=0] (default: the config name or file name)')
-    .option('--store <dir>', '[dir] run store folder, shared by every point; holds sweeps/<id>/ (default: $SPLAM_STORE, else ./store)')
+    .option('--store <dir>', '[dir|url] run store, shared by every point: a folder (holds sweeps/<id>/) or postgres://… (sweeps/<id>/ in its artifact folder) (default: $SPLAM_STORE, else ./store)')
     .option('--metrics <keys>', '[key,key] local: summary metrics shown in the final table (default: the first three)')
     .option('--dry-run', 'validate and list the points; local: run nothing, write nothing; slurm: write the plan and script, submit nothing', false)
     .option('--json', 'print the points (with --dry-run), the results or the submission as JSON', false)
@@ -251,7 +250,7 @@ export function registerSweepCommand(program: Command): void {
     .command('status')
     .description("each point's state (planned, queued, running, finished, failed, crashed) from the store and, for Slurm sweeps, squeue")
     .argument('<sweep-id>', 'the sweep (splam sweep printed it; folders under <store>/sweeps/)')
-    .option('--store <dir>', '[dir] run store folder (default: $SPLAM_STORE, else ./store)')
+    .option('--store <dir>', '[dir|url] run store: a folder or postgres://… (default: $SPLAM_STORE, else ./store)')
     .option('--json', 'print the points as JSON', false)
     .action(async (id: string, opts: { store?: string; json: boolean }) => {
       const { sweepStatus } = await import('../scale/sweep.js');
@@ -272,7 +271,7 @@ export function registerSweepCommand(program: Command): void {
     .command('resume')
     .description('run again the points without a finished run (not those queued or running): Slurm: one new array job; local: here')
     .argument('<sweep-id>', 'the sweep')
-    .option('--store <dir>', '[dir] run store folder (default: $SPLAM_STORE, else ./store)')
+    .option('--store <dir>', '[dir|url] run store: a folder or postgres://… (default: $SPLAM_STORE, else ./store)')
     .option('--parallel <n>', '[integer ≥ 1] local: points at once (default: the number of cores)')
     .option('--max-parallel <m>', '[integer ≥ 1] slurm: array tasks at once (default: the sweep\'s)')
     .option('--dry-run', 'list the points that would run; run or submit nothing', false)
@@ -318,7 +317,7 @@ export function registerSweepCommand(program: Command): void {
     .description('run one row of a sweep plan as a recorded run (what each engine\'s worker runs); the row index is the only input')
     .argument('<plan>', 'the plan file, <store>/sweeps/<id>/plan.jsonl')
     .argument('[index]', 'the row, 0-based (default: $SLURM_ARRAY_TASK_ID, else $JOB_COMPLETION_INDEX)')
-    .option('--store <dir>', '[dir] run store folder (default: the store the plan lives in, else $SPLAM_STORE, else ./store)')
+    .option('--store <dir>', '[dir|url] run store: a folder or postgres://… (default: the store folder the plan lives in, else $SPLAM_STORE, else ./store)')
     .option('--json', 'print the result as JSON', false)
     .addHelpText(
       'after',
@@ -332,7 +331,7 @@ export function registerSweepCommand(program: Command): void {
       }
       const { planRow, readPlan, storeOfPlan } = await import('../scale/plan.js');
       const row = planRow(readPlan(planFile), Number(text), planFile);
-      const storeDir = opts.store ? resolve(opts.store) : (storeOfPlan(planFile) ?? (await storeOf(undefined)));
+      const storeDir = opts.store ? await storeOf(opts.store) : (storeOfPlan(planFile) ?? (await storeOf(undefined)));
       const { runPoint } = await import('../scale/run-point.js');
       const { progressReporter } = await import('./progress.js');
       const { describeBackend } = await import('../backend.js');

@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ArgumentError, SplamError } from '../errors.js';
 import { writeFileAtomic } from '../track/atomic.js';
+import { storeFolder } from '../track/location.js';
 import type { PlanRow } from '../experiments/sweep.js';
 
 export const SWEEPS_DIR = 'sweeps';
@@ -50,7 +51,7 @@ export interface SweepRecord {
   /** The `--set` flags as given. */
   sets: string[];
   points: number;
-  /** Absolute store folder at planning time. */
+  /** The store at planning time: an absolute folder, or a `postgres://` URL (password masked). */
   store: string;
   createdAt: string;
   /** Engine slurm: the options the script was written with and every submission (first, then each resume). */
@@ -80,10 +81,13 @@ export class PlanError extends SplamError {
   }
 }
 
-/** `<store>/sweeps/<id>`. @throws ArgumentError for an id that is not a plain folder name. */
+/**
+ * `<store>/sweeps/<id>`; for a PostgreSQL store, `<artifacts>/sweeps/<id>` (its artifact folder, shared by every host).
+ * @throws ArgumentError for an id that is not a plain folder name
+ */
 export function sweepDir(storeDir: string, sweepId: string): string {
   if (!SWEEP_ID.test(sweepId)) throw new ArgumentError('splam sweep', 'sweep-id', sweepId, `a sweep id such as sweep-20250102-030405-00ab (${SWEEP_ID})`);
-  return join(resolve(storeDir), SWEEPS_DIR, sweepId);
+  return join(storeFolder(storeDir), SWEEPS_DIR, sweepId);
 }
 
 /**

@@ -3,7 +3,9 @@
  * read each row's state back. The CLI (lib/cli/sweep.ts) only parses flags and prints.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { canonicalStore } from '../track/location.js';
+import { redact } from '../track/postgres/url.js';
 import type { PlanRow } from '../experiments/sweep.js';
 import { LOGS_DIR, SCRIPT_FILE, readSweepRecord, sweepDir, writePlan, writeSweepRecord, type Engine, type Submission, type SweepRecord } from './plan.js';
 import { arrayScript, arraySpec, querySqueue, submitArray, type SlurmOptions } from './slurm.js';
@@ -25,7 +27,7 @@ export async function createSweep(
   rows: readonly PlanRow[],
   opts: { storeDir: string; engine: Engine; config: string; sets: readonly string[]; slurm?: { options: SlurmOptions; node: string; bin: string; cwd: string } },
 ): Promise<CreatedSweep> {
-  const storeDir = resolve(opts.storeDir);
+  const storeDir = canonicalStore(opts.storeDir);
   const sweepId = rows[0].sweepId;
   const dir = sweepDir(storeDir, sweepId);
   await mkdir(dir, { recursive: true });
@@ -38,7 +40,7 @@ export async function createSweep(
     config: opts.config,
     sets: [...opts.sets],
     points: rows.length,
-    store: storeDir,
+    store: redact(storeDir),
     createdAt: new Date().toISOString(),
   };
   let script: string | null = null;

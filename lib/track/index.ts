@@ -4,7 +4,8 @@
  */
 export * from './types.js';
 export { withRun, runAs, FileRunStore, STORE_FORMAT, STORE_VERSION, type OpenStoreOptions } from './store.js';
-export { isPostgresUrl } from './postgres/url.js';
+export { isPostgresUrl, canonicalPgUrl, redact as redactStoreUrl } from './postgres/url.js';
+export { canonicalStore, storeFolder } from './location.js';
 export type { PgStoreOptions } from './postgres/store.js';
 export { collectProvenance, packageVersions, type ProvenanceOptions } from './provenance.js';
 export { FilterError, parseFilter, parseOrderBy, compileFilter, evaluate, likeMatch, type FilterExpr } from './filter.js';

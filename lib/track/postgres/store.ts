@@ -48,6 +48,9 @@ export interface PgStoreOptions {
   lockStaleMs?: number;
 }
 
+/** Where sweeps keep their plans in the artifact folder (lib/scale/plan.ts's SWEEPS_DIR): not a run's folder. */
+const SWEEPS_FOLDER = 'sweeps';
+
 /** PostgreSQL's batches are larger than the file store's: one INSERT costs a round trip, not a write(2). */
 export const PG_DEFAULT_FLUSH: FlushPolicy = { batchSize: 1_000, intervalMs: DEFAULT_FLUSH.intervalMs };
 
@@ -471,6 +474,7 @@ export class PgRunStore implements RunStore, PgRunHost {
     }
     for (const f of folders) {
       if (RUN_ID_PATTERN.test(f) && ids.has(f)) continue;
+      if (f === SWEEPS_FOLDER) continue; // sweeps' plans and logs (lib/scale/plan.ts), not a run's
       issues.push({ code: 'foreign_entry', file: path.join(this.pgLocation.artifacts, f), message: `${path.join(this.pgLocation.artifacts, f)} is not the artifact folder of a run in this store` });
     }
     void opts.deep;

@@ -89,3 +89,16 @@ export function parsePgLocation(url: string, env: NodeJS.ProcessEnv = process.en
 export function redact(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/i, '$1***@');
 }
+
+/**
+ * The URL with its artifact folder made explicit and absolute (`?artifacts=/abs/path`), so that every process that
+ * opens it — a Slurm task on another node, a worker started elsewhere — finds the same folder whatever its working
+ * folder or $SPLAM_ARTIFACTS. The password, if any, is kept (the URL must still connect).
+ * @throws ArgumentError as {@link parsePgLocation}
+ */
+export function canonicalPgUrl(url: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const loc = parsePgLocation(url, env, cwd);
+  const u = new URL(url);
+  u.searchParams.set('artifacts', loc.artifacts);
+  return u.toString();
+}
