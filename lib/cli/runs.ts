@@ -8,7 +8,8 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, type ConfigIssue } from '../errors.js';
-import type { RunQuery, RunStatus } from '../track/types.js';
+import type { NamedQueryFlags } from '../track/fields.js';
+import type { RunQuery, RunStatus, RunStore } from '../track/types.js';
 
 const STORE_HELP = '[dir] run store folder (default: $SPLAM_STORE, else ./store)';
 const STATUSES: readonly RunStatus[] = ['running', 'finished', 'failed', 'crashed'];
@@ -109,6 +110,20 @@ function printJson(value: unknown): void {
   print(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
 }
 
+/** A filter, order-by or column naming a field that no run has is a typo: exit 2 with the closest names (issue 18). */
+async function checkNames(store: RunStore, flags: NamedQueryFlags): Promise<void> {
+  const fields = await import('../track/fields.js');
+  if (fields.namesFields(flags)) fields.checkQueryFlags(await store.listRuns(), flags);
+}
+
+/** `compare --metric` found no points: a key that none of the runs logged is a typo (exit 2, closest keys). */
+async function checkMetric(store: RunStore, ids: readonly string[], key: string): Promise<void> {
+  const keys = (await Promise.all(ids.map((id) => store.readMetrics(id)))).flat().map((s) => s.key);
+  if (keys.length === 0) return; // no run has logged anything yet: "(no points)" says it
+  const summary = (await Promise.all(ids.map((id) => store.getRun(id)))).flatMap((r) => Object.keys(r.summary));
+  throw (await import('../track/fields.js')).unknownMetricError(key, ids.length, keys, summary);
+}
+
 async function open(flags: StoreFlags) {
   const track = await import('../track/index.js');
   return { track, store: await track.openStore(flags.store ?? track.defaultStoreDir(), { create: false }) };
@@ -123,6 +138,7 @@ export function registerRunsCommands(program: Command): void {
     .action(async (flags: QueryFlags & { metrics?: string; params?: string }) => {
       const query = toQuery(flags, 'ls');
       const { store } = await open(flags);
+      await checkNames(store, flags);
       const list = await store.listRuns(query);
       if (flags.json) return printJson(list);
       const { formatRunsTable } = await import('../track/format.js');
@@ -147,21 +163,27 @@ export function registerRunsCommands(program: Command): void {
     .argument('<ids...>', 'two or more run ids')
     .option('-k, --metric <key>', '[string] metric to align by step')
     .option('-r, --rows <n>', '[integer] steps to show in the table (default: 20)', '20')
-    .action(async (ids: string[], flags: StoreFlags & { metric?: string; rows: string }) => {
+    .option('-P, --prefix <prefix>', '[string] without --metric: only summary metrics whose key starts with this, e.g. student/steps4/')
+    .action(async (ids: string[], flags: StoreFlags & { metric?: string; rows: string; prefix?: string }) => {
       const rows = Number(flags.rows);
       if (!/^\d+$/.test(flags.rows) || rows < 2) {
         throw new ConfigError('options of splam runs compare', [{ path: '--rows', value: flags.rows, message: 'not a whole number ≥ 2', allowed: 'an integer ≥ 2' }]);
+      }
+      if (flags.prefix !== undefined && flags.metric !== undefined) {
+        throw new ConfigError('options of splam runs compare', [{ path: '--prefix', value: flags.prefix, message: 'applies to the summary comparison only', allowed: '--prefix or --metric, not both' }]);
       }
       const { track, store } = await open(flags);
       const fmt = await import('../track/format.js');
       if (flags.metric !== undefined) {
         const cmp = await store.compare(ids, flags.metric);
+        if (cmp.steps.length === 0) await checkMetric(store, ids, flags.metric);
         return flags.json ? printJson(cmp) : print(fmt.formatComparison(cmp, rows));
       }
       const recs = await Promise.all(ids.map((id) => store.getRun(id)));
       const diff = track.paramsDiff(recs);
+      if (flags.prefix !== undefined) (await import('../track/fields.js')).checkMetricPrefix(recs, flags.prefix);
       if (flags.json) return printJson({ runs: recs, paramsDiff: diff });
-      print(fmt.formatSummaryComparison(recs, diff));
+      print(fmt.formatSummaryComparison(recs, diff, { prefix: flags.prefix }));
     });
 
   addQueryOptions(
@@ -180,6 +202,7 @@ export function registerRunsCommands(program: Command): void {
       }
       if (flags.out !== undefined) checkOutFile(flags.out, 'export');
       const { store } = await open(flags);
+      await checkNames(store, flags);
       const text = await store.exportRuns(query, { format: flags.format, series: flags.series });
       if (flags.out) {
         // Atomic: a failed write (a full disk) leaves the old file or none, never half an export.

@@ -217,25 +217,54 @@ function formatParamsDiff(diff: Record<string, unknown[]>, labels: readonly stri
   return (
     'params that differ\n' +
     formatTable(
-      [{ header: '  PARAM', max: 28 }, ...labels.map((l) => ({ header: l, max: 14, align: 'right' as const }))],
+      // Names are never cut: `student.architecture.hidden` and `….blocks` must stay apart.
+      [{ header: '  PARAM', max: Math.max(7, ...keys.map((k) => k.length + 2)) }, ...labels.map((l) => ({ header: l, max: 14, align: 'right' as const }))],
       keys.map((k) => [`  ${k}`, ...diff[k].map((v) => (v === undefined ? '—' : v))]),
     )
   );
 }
 
-/** `runs compare` without `--metric`: summary metrics side by side, then the params that differ. */
-export function formatSummaryComparison(runs: readonly RunRecord[], diff: Record<string, unknown[]>): string {
+/** Text of a summary value for deciding whether runs differ (NaN equals NaN; absent is its own value). */
+function sameText(v: number | undefined): string {
+  return v === undefined ? '\u0000absent' : String(v);
+}
+
+export interface SummaryComparisonOptions {
+  /** Only summary metrics whose key starts with this (`student/steps4/`). */
+  prefix?: string;
+}
+
+/**
+ * `runs compare` without `--metric`: summary metrics side by side, those that differ between the runs first, then
+ * those equal in every run; then the params that differ. Metric names are never cut (`…_max` and `…_mean` must
+ * stay apart): the name column is as wide as the longest name.
+ */
+export function formatSummaryComparison(runs: readonly RunRecord[], diff: Record<string, unknown[]>, opts: SummaryComparisonOptions = {}): string {
   const labels = runLabels(runs);
   let out = runs.map((r, i) => `[${labels[i]}] ${r.id}  ${r.experiment}  ${r.status}`).join('\n') + '\n';
-  const keys = [...new Set(runs.flatMap((r) => Object.keys(r.summary)))].sort();
-  out +=
-    keys.length === 0
-      ? 'summary metrics: none\n'
-      : 'summary metrics\n' +
-        formatTable(
-          [{ header: '  METRIC', max: 28 }, ...labels.map((l) => ({ header: l, max: 14, align: 'right' as const }))],
-          keys.map((k) => [`  ${k}`, ...runs.map((r) => (Object.hasOwn(r.summary, k) ? r.summary[k] : undefined))]),
-        );
+  const all = [...new Set(runs.flatMap((r) => Object.keys(r.summary)))].sort();
+  const keys = opts.prefix === undefined ? all : all.filter((k) => k.startsWith(opts.prefix as string));
+  const value = (r: RunRecord, k: string) => (Object.hasOwn(r.summary, k) ? r.summary[k] : undefined);
+  const differs = (k: string) => new Set(runs.map((r) => sameText(value(r, k)))).size > 1;
+  const table = (title: string, list: string[]) => {
+    const width = Math.max(8, ...list.map((k) => k.length + 2));
+    return (
+      `${title}\n` +
+      formatTable(
+        [{ header: '  METRIC', max: width }, ...labels.map((l) => ({ header: l, max: 14, align: 'right' as const }))],
+        list.map((k) => [`  ${k}`, ...runs.map((r) => value(r, k))]),
+      )
+    );
+  };
+  const scope = opts.prefix === undefined ? '' : ` under ${JSON.stringify(opts.prefix)}`;
+  if (keys.length === 0) {
+    out += `summary metrics${scope}: none\n`;
+  } else {
+    const differing = keys.filter(differs);
+    const same = keys.filter((k) => !differs(k));
+    if (differing.length) out += table(`summary metrics${scope} that differ (${differing.length})`, differing);
+    if (same.length) out += table(`summary metrics${scope} equal in every run (${same.length})`, same);
+  }
   return out + formatParamsDiff(diff, labels);
 }
 
