@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, type ConfigIssue } from '../errors.js';
+import { ArgumentError, ConfigError, type ConfigIssue } from '../errors.js';
 import type { NamedQueryFlags } from '../track/fields.js';
 import type { RunQuery, RunStatus, RunStore } from '../track/types.js';
 
@@ -189,17 +189,28 @@ export function registerRunsCommands(program: Command): void {
   addQueryOptions(
     runs
       .command('export')
-      .description('export runs as CSV (one row per run) or JSON; --series adds every metric point')
+      .description('export runs as CSV (one row per run) or JSON; --series adds every metric point; --format store copies them into another store')
+      .argument('[destination]', '[dir|url] with --format store: the store to copy the runs into, a folder or postgres://… (created when missing)')
       .option('--store <dir>', STORE_HELP),
   )
-    .option('--format <format>', '[csv|json] output format (default: csv)', 'csv')
+    .option('--format <format>', '[csv|json|store] output format; store: copy the runs (records, series, artifacts) into <destination>, verified equal (default: csv)', 'csv')
     .option('--series', 'include metric series (CSV becomes long format: run_id,key,step,value,time)')
     .option('--out <file>', '[path] write to this file instead of stdout')
-    .action(async (flags: QueryFlags & { format: string; series?: boolean; out?: string }) => {
+    .option('--json', 'with --format store: print the copy report as JSON')
+    .action(async (destination: string | undefined, flags: QueryFlags & { format: string; series?: boolean; out?: string }) => {
       const query = toQuery(flags, 'export');
-      if (flags.format !== 'csv' && flags.format !== 'json') {
-        throw new ConfigError('options of splam runs export', [{ path: '--format', value: flags.format, message: 'unknown format', allowed: 'csv, json' }]);
+      if (flags.format !== 'csv' && flags.format !== 'json' && flags.format !== 'store') {
+        throw new ConfigError('options of splam runs export', [{ path: '--format', value: flags.format, message: 'unknown format', allowed: 'csv, json, store' }]);
       }
+      if (flags.format === 'store') {
+        // One line each (ArgumentError, exit 2): the flag and its value.
+        const misfit = flags.out !== undefined ? ['--out', flags.out] : flags.series ? ['--series', true] : destination === undefined ? ['destination', null] : null;
+        if (misfit) throw new ArgumentError('splam runs export', misfit[0] as string, misfit[1], `splam runs export --format store <dir|url>${misfit[0] === 'destination' ? ' (the destination is missing)' : ` without ${misfit[0]} (series and artifacts are always copied)`}`);
+        const { copyBetween } = await import('./transfer.js');
+        const { defaultStoreDir } = await import('../track/index.js');
+        return copyBetween(flags.store ?? defaultStoreDir(), destination!, query, { command: 'export', json: flags.json });
+      }
+      if (destination !== undefined) throw new ArgumentError('splam runs export', 'destination', destination, 'a destination only with --format store (csv/json: --out <file>)');
       if (flags.out !== undefined) checkOutFile(flags.out, 'export');
       const { store } = await open(flags);
       await checkNames(store, flags);
@@ -213,6 +224,17 @@ export function registerRunsCommands(program: Command): void {
         print(text);
       }
     });
+
+  addQueryOptions(
+    addStoreOptions(
+      runs.command('import').description('copy ended runs (records, series, artifacts) from another store into this one, verified equal; live runs and equal copies are skipped'),
+    ).argument('<source>', '[dir|url] the store to copy from: a folder or postgres://…'),
+  ).action(async (source: string, flags: QueryFlags) => {
+    const query = toQuery(flags, 'import');
+    const { copyBetween } = await import('./transfer.js');
+    const { defaultStoreDir } = await import('../track/index.js');
+    await copyBetween(source, flags.store ?? defaultStoreDir(), query, { command: 'import', json: flags.json });
+  });
 
   addStoreOptions(runs.command('rm').description('delete runs and their files'))
     .argument('<ids...>', 'run ids')

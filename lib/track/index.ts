@@ -6,6 +6,7 @@ export * from './types.js';
 export { withRun, runAs, FileRunStore, STORE_FORMAT, STORE_VERSION, type OpenStoreOptions } from './store.js';
 export { isPostgresUrl, canonicalPgUrl, redact as redactStoreUrl } from './postgres/url.js';
 export { canonicalStore, storeFolder } from './location.js';
+export { canonicalJson, copyDifference, copyRuns, planCopy, readRunCopy, type CopyPlan, type CopyReport } from './transfer.js';
 export type { PgStoreOptions } from './postgres/store.js';
 export { collectProvenance, packageVersions, type ProvenanceOptions } from './provenance.js';
 export { FilterError, parseFilter, parseOrderBy, compileFilter, evaluate, likeMatch, type FilterExpr } from './filter.js';

@@ -27,14 +27,14 @@ import { compareMetric, runsToCsv, runsToJson, seriesToCsv } from './compare.js'
 import { hasRunFolders, runDoctor, runFile } from './doctor.js';
 import { onProcessEnd } from './exit-hook.js';
 import { FileLock } from './lock.js';
-import { DEFAULT_FLUSH, latestByKey, MetricWriter, readSeriesFile, toSeries, type FlushPolicy } from './metrics-log.js';
-import { checkRunId, inside, newRunId, StorePaths, STORE_MARKER, TRASH_PREFIX } from './paths.js';
+import { DEFAULT_FLUSH, encodePoint, latestByKey, MetricWriter, readSeriesFile, toSeries, type FlushPolicy } from './metrics-log.js';
+import { checkArtifactName, checkRunId, inside, newRunId, StorePaths, STORE_MARKER, TRASH_PREFIX } from './paths.js';
 import { collectProvenance } from './provenance.js';
 import { compileQuery } from './query.js';
 import { FileRun, type RunHost } from './run.js';
 import { emptyIndex, indexFile, RunIndex } from './run-index.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, deriveStatus, processStartTime, systemProbe } from './status.js';
-import { RUN_STATUSES, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunQuery, type RunRecord, type RunStore, type StartRunOptions } from './types.js';
+import { RUN_STATUSES, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunCopy, type RunQuery, type RunRecord, type RunStore, type StartRunOptions } from './types.js';
 import { checkMetricKey, checkName, checkParams, checkRunName, checkTags, cloneJson } from './validate.js';
 
 export const STORE_FORMAT = 'splam-store';
@@ -232,6 +232,19 @@ export async function runAs<T>(run: Run, fn: (run: Run) => Promise<T> | T): Prom
   return result;
 }
 
+/**
+ * The record an imported run is stored with: ended (a live run cannot be copied whole), its derived `crashReason`
+ * dropped (a copied crashed run is stored as crashed). Checks the id and the artifact names.
+ * @throws ArgumentError for a running record, a bad id or artifact name
+ */
+export function checkImport(copy: RunCopy): RunRecord {
+  const { crashReason: _, ...rec } = copy.record;
+  checkRunId('importRun', rec.id);
+  if (rec.status === 'running') throw new ArgumentError('importRun', 'status', rec.status, 'an ended run (finished, failed or crashed)');
+  for (const a of copy.artifacts) checkArtifactName('importRun', a.name);
+  return rec;
+}
+
 function notFound(id: string, file?: string): StoreError {
   return new StoreError('run_not_found', `no run with id ${JSON.stringify(id)} in this store`, { runId: id, file });
 }
@@ -389,6 +402,42 @@ export class FileRunStore implements RunStore, RunHost {
     const run = new FileRun(this, rec, this.#writer(id), { heartbeatMs: this.#opts.heartbeatMs }, latest, explicit);
     this.#attach(run);
     return run;
+  }
+
+  /**
+   * Write a whole ended run from another store: its folder (run.json, metrics.jsonl in series order, artifacts,
+   * heartbeat) made under the store lock, then the index entry; a failure removes the folder again.
+   */
+  async importRun(copy: RunCopy): Promise<void> {
+    this.#check();
+    const rec = checkImport(copy);
+    const id = rec.id;
+    const dir = this.paths.runDir(id);
+    const files = copy.artifacts.map((a) => ({ file: this.paths.artifact('importRun', id, a.name), bytes: a.bytes }));
+    await this.#index.update(async (data) => {
+      if (Object.hasOwn(data.runs, id)) throw new StoreError('run_exists', `a run with id ${JSON.stringify(id)} already exists in ${this.paths.root}`, { runId: id });
+      try {
+        await mkdir(dir); // not recursive: fails if another process made it
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new StoreError('run_exists', `a run folder ${dir} already exists`, { runId: id, file: dir });
+        throw err;
+      }
+      try {
+        let lines = '';
+        for (const s of copy.series) for (let i = 0; i < s.step.length; i++) lines += encodePoint(s.key, s.step[i], s.value[i], s.time[i]);
+        await writeFileAtomic(this.paths.metricsFile(id), lines);
+        for (const f of files) {
+          await mkdir(path.dirname(f.file), { recursive: true });
+          await writeFileAtomic(f.file, f.bytes);
+        }
+        await writeFile(this.paths.heartbeatFile(id), '');
+        await runFile(this.paths.runFile(id), id).write(rec);
+      } catch (err) {
+        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        throw new StoreError('write_failed', `cannot import run ${id}: writing ${dir} failed: ${(err as Error).message}`, { runId: id, file: dir, cause: err });
+      }
+      data.runs[id] = rec;
+    });
   }
 
   #writer(id: string): MetricWriter {

@@ -198,6 +198,16 @@ export interface DoctorReport {
   backup: string | null;
 }
 
+/**
+ * A whole ended run, as one store reads it and another writes it ({@link RunStore.importRun}; lib/track/transfer.ts):
+ * the record (times, host, pid and status kept), every metric point and every artifact's bytes.
+ */
+export interface RunCopy {
+  record: RunRecord;
+  series: MetricSeries[];
+  artifacts: { name: string; bytes: Uint8Array }[];
+}
+
 /** Summary of one experiment, derived from its runs. */
 export interface ExperimentInfo {
   name: string;
@@ -258,6 +268,12 @@ export interface RunStore {
    * `deep`, parse every metric line.
    */
   doctor(opts?: { repair?: boolean; deep?: boolean }): Promise<DoctorReport>;
+  /**
+   * Write a whole ended run read from another store (`splam runs export --format store`, `runs import`), its id
+   * and record unchanged; all of it or nothing.
+   * @throws StoreError `run_exists` when the id is taken; ArgumentError for a running record or a bad artifact name
+   */
+  importRun(copy: RunCopy): Promise<void>;
   /** Flush and detach from open runs' exit hooks (runs stay running); further writes fail. */
   close(): Promise<void>;
 }

@@ -13,7 +13,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { readFile, realpath, rm, readdir } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rm, readdir, stat } from 'node:fs/promises';
 import pg from 'pg';
 import { ArgumentError, StoreError } from '../../errors.js';
 import { compareMetric, runsToCsv, runsToJson, seriesToCsv } from '../compare.js';
@@ -22,10 +22,12 @@ import { checkArtifactName, checkRunId, inside, newRunId, RUN_ID_PATTERN } from 
 import { collectProvenance } from '../provenance.js';
 import { compileQuery } from '../query.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, deriveStatus, isProcessAlive, processStartTime, type LivenessProbe } from '../status.js';
-import { RUN_STATUSES, type DoctorIssue, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunQuery, type RunRecord, type RunStatus, type RunStore, type StartRunOptions } from '../types.js';
+import { RUN_STATUSES, type DoctorIssue, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunCopy, type RunQuery, type RunRecord, type RunStatus, type RunStore, type StartRunOptions } from '../types.js';
 import { checkMetricKey, checkName, checkParams, checkRunName, checkTags, cloneJson } from '../validate.js';
-import { ALL_COLUMNS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, recordValues, rowToRecord, textArray, UPDATE_RUN, type RunRow } from './records.js';
-import { PgRun, type PgRunHost } from './run.js';
+import { ALL_COLUMNS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, numberArray, recordValues, rowToRecord, textArray, UPDATE_RUN, type RunRow } from './records.js';
+import { INSERT_POINTS, PgRun, type PgRunHost } from './run.js';
+import { writeFileAtomic } from '../atomic.js';
+import { checkImport } from '../store.js';
 import { ident, migrate } from './schema.js';
 import { parsePgLocation, type PgLocation } from './url.js';
 
@@ -50,6 +52,9 @@ export interface PgStoreOptions {
 
 /** Where sweeps keep their plans in the artifact folder (lib/scale/plan.ts's SWEEPS_DIR): not a run's folder. */
 const SWEEPS_FOLDER = 'sweeps';
+
+/** Points per INSERT when importing a run. */
+const IMPORT_BATCH = 10_000;
 
 /** PostgreSQL's batches are larger than the file store's: one INSERT costs a round trip, not a write(2). */
 export const PG_DEFAULT_FLUSH: FlushPolicy = { batchSize: 1_000, intervalMs: DEFAULT_FLUSH.intervalMs };
@@ -263,6 +268,50 @@ export class PgRunStore implements RunStore, PgRunHost {
       return new ArgumentError(fn, 'params', 'a string holding \\u0000', 'JSON without NUL characters (PostgreSQL jsonb cannot hold \\u0000)');
     }
     return new StoreError('write_failed', `${fn}${id ? ` (run ${id})` : ''}: ${e.message ?? String(err)}`, { runId: id, file: this.location, cause: err });
+  }
+
+  /**
+   * Write a whole ended run from another store in one transaction: its row, tags and points (in series order,
+   * batches of {@link IMPORT_BATCH}), and its artifact files — written before the commit, removed again when the
+   * transaction fails. An artifact folder already there (a leftover) is refused, never overwritten.
+   */
+  async importRun(copy: RunCopy): Promise<void> {
+    this.#check();
+    const rec = checkImport(copy);
+    const id = rec.id;
+    const dir = this.artifactsDir(id);
+    const files = copy.artifacts.map((a) => ({ file: this.artifactPath('importRun', id, a.name), bytes: a.bytes }));
+    const taken = await stat(dir).then(
+      () => true,
+      () => false,
+    );
+    if (taken) throw new StoreError('run_exists', `an artifact folder ${dir} already exists for run ${id}`, { runId: id, file: dir });
+    let wrote = false;
+    try {
+      await this.#transaction(async (c) => {
+        await this.#writeRecord(c, rec, true);
+        let seq = 0;
+        for (const s of copy.series) {
+          for (let i = 0; i < s.step.length; i += IMPORT_BATCH) {
+            const n = Math.min(IMPORT_BATCH, s.step.length - i);
+            const seqs = Array.from({ length: n }, (_, j) => seq + j);
+            seq += n;
+            await c.query(INSERT_POINTS, [id, numberArray(seqs), textArray(new Array<string>(n).fill(s.key)), numberArray(s.step.slice(i, i + n)), numberArray(s.value.slice(i, i + n)), numberArray(s.time.slice(i, i + n))]);
+          }
+        }
+        if (files.length > 0) {
+          wrote = true;
+          for (const f of files) {
+            await mkdir(path.dirname(f.file), { recursive: true });
+            await writeFileAtomic(f.file, f.bytes);
+          }
+        }
+      });
+    } catch (err) {
+      if (wrote) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if ((err as { code?: string }).code === '23505') throw new StoreError('run_exists', `a run with id ${JSON.stringify(id)} already exists in ${this.location}`, { runId: id });
+      throw this.#dbError('importRun', err, id);
+    }
   }
 
   async resumeRun(id: string): Promise<Run> {
