@@ -67,8 +67,8 @@ echo "setup: building the native addon (native/, against Debian's oneDNN)"
 if [ "$(npm config get nodedir 2>/dev/null)" = "undefined" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run --silent build:native >/dev/null || { echo "setup: the native addon failed to build; rerun: npm run build:native" >&2; exit 1; }
 
-node bin/splam.mjs doctor
-node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupyter/)
+node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupyter/) and how to open the notebooks here
+node bin/splam.mjs doctor            # backend, Chromium, Jupyter, the kernelspec just written, the store
 
 if [ "$RUN_MAIN" -eq 1 ]; then
   echo "setup: running the main job (experiments/ring2d-splam.json), recorded in ${SPLAM_STORE:-./store}"

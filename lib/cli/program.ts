@@ -3,6 +3,7 @@
  * No logic here (vite's lesson): each command parses its flags, lazily imports the module that does the work and
  * calls one function. Kept apart from main.ts (which runs it) so tests can walk every command in-process.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ArgumentError, ConfigError, formatError } from '../errors.js';
 import { registerDoctorCommand } from './doctor.js';
@@ -21,9 +22,15 @@ const EXIT_HELP =
   '2 invalid input: unknown option, missing argument, bad flag value or config (nothing was run or written);\n' +
   '130 interrupted (training stopped with a checkpoint: splam resume <id> continues it).';
 
+/** splam-lab's version, from package.json (`splam --version`). */
+export function splamVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('splam')
     .description('splam-lab: SPLAM / LCM distillation research kernel on TensorFlow.js')
+    .version(`splam ${splamVersion()}`, '-V, --version', 'print the version of splam-lab')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
     .addHelpText('after', EXIT_HELP);
