@@ -11,7 +11,7 @@ import { runConfigFile, type RunFileResult } from '../experiments/runner.js';
 import { openStore } from '../track/index.js';
 import type { RunStore } from '../track/types.js';
 import { ArgumentError } from '../errors.js';
-import { displayFigure, figureSummary, PLOTLY_MIME } from '../viz/display.js';
+import { displayBundle, displayFigure, figureBundle, figureSummary, findDisplayWriter, PLOTLY_MIME, type FigureBundle } from '../viz/display.js';
 import { FigureRenderer } from '../viz/png.js';
 import type { Figure } from '../viz/types.js';
 
@@ -45,34 +45,91 @@ export function named(fig: Figure, name: string): Figure {
   return { ...fig, layout: { ...fig.layout, meta: { ...(fig.layout?.meta ?? {}), splamFigure: name } } };
 }
 
-/** How {@link show} draws: `SPLAM_FIGURES` = `plotly` (default), `png` or `both`. */
-export function figureMode(env: NodeJS.ProcessEnv = process.env): 'plotly' | 'png' | 'both' {
-  const m = (env.SPLAM_FIGURES ?? 'plotly').toLowerCase();
-  if (m === 'plotly' || m === 'png' || m === 'both') return m;
-  throw new ArgumentError('show', 'SPLAM_FIGURES', env.SPLAM_FIGURES, 'plotly, png or both');
+/**
+ * Whether {@link show} adds a PNG to each figure's bundle: on unless `SPLAM_NOTEBOOK_PNG` is `0`, `false`, `no`
+ * or `off`, or {@link setFigurePng} said otherwise (the call wins over the environment).
+ */
+export function figurePng(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (pngSetting !== null) return pngSetting;
+  const v = (env.SPLAM_NOTEBOOK_PNG ?? '').trim().toLowerCase();
+  if (v === '' || /^(1|true|yes|on)$/.test(v)) return true;
+  if (/^(0|false|no|off)$/.test(v)) return false;
+  throw new ArgumentError('show', 'SPLAM_NOTEBOOK_PNG', env.SPLAM_NOTEBOOK_PNG, '1/true/yes/on or 0/false/no/off');
 }
 
-let renderer: FigureRenderer | null = null;
+let pngSetting: boolean | null = null;
 
 /**
- * Show a plotly figure under a name; outside a notebook, print its summary. Returns nothing, so a cell that
- * ends with it shows only the figure.
- *
- * With `SPLAM_FIGURES=png` (or `both`) the figure is also, or instead, rendered to a PNG through headless
- * Chromium and shown as an image: for frontends without a plotly renderer (Debian's Jupyter Notebook 6, GitHub's
- * notebook view). One browser serves the whole kernel session.
+ * Turn the PNG in {@link show}'s bundles off (fast interactive work: no browser, ~0.1 s less per figure) or on;
+ * `null` goes back to `SPLAM_NOTEBOOK_PNG`.
  */
-export async function show(fig: Figure, name: string): Promise<void> {
-  const mode = figureMode();
-  const f = named(fig, name);
-  if (mode !== 'png') await displayFigure(f);
-  if (mode !== 'plotly') {
+export function setFigurePng(on: boolean | null): void {
+  pngSetting = on;
+}
+
+/**
+ * The PNG size of a shown figure: 900 × 520 CSS pixels at scale 1, ~30–90 kB for the notebooks' figures (a
+ * plotly figure is flat colour, which PNG compresses well), so a notebook with ten figures stays far under the
+ * 1 MB an executed notebook may take (test/notebook/notebooks.test.ts).
+ */
+export const FIGURE_PNG = { width: 900, height: 520, scale: 1 } as const;
+
+let renderer: FigureRenderer | null = null;
+let pngFailure: string | null = null;
+
+/** The figure as a PNG through one warm headless Chromium per kernel session; null (said once) if that fails. */
+async function renderPng(fig: Figure): Promise<Buffer | null> {
+  if (pngFailure) return null;
+  try {
     if (!renderer) {
       renderer = new FigureRenderer();
       process.once('exit', () => void renderer?.close());
     }
-    await showPng(await renderer.render(f, { width: 900, height: 520 }));
+    return await renderer.render(fig, FIGURE_PNG);
+  } catch (e) {
+    pngFailure = e instanceof Error ? e.message : String(e);
+    console.log(`figures are shown without PNG: ${pngFailure}`);
+    return null;
   }
+}
+
+/** Close the browser behind {@link show}'s PNGs (a kernel closes it on exit; a script or test calls this). */
+export async function closeFigureRenderer(): Promise<void> {
+  const r = renderer;
+  renderer = null;
+  await r?.close();
+}
+
+/**
+ * The display bundle {@link show} sends for a figure under a name: the plotly JSON, a PNG of the same figure
+ * rendered by headless Chromium (unless {@link figurePng} is off, or Chromium fails, said once) and the text
+ * summary (lib/viz/display.ts).
+ */
+export async function figureOutput(fig: Figure, name: string): Promise<FigureBundle> {
+  const f = named(fig, name);
+  return figureBundle(f, figurePng() ? await renderPng(f) : null);
+}
+
+/**
+ * Show a plotly figure under a name, as one display bundle ({@link figureOutput}): interactive where the frontend
+ * has a plotly renderer, the PNG in every other one (plain JupyterLab, GitHub, nbviewer, HTML exports). Outside a
+ * notebook it prints the summary and starts no browser. Returns nothing, so a cell that ends with it shows only
+ * the figure. The PNG is off with `SPLAM_NOTEBOOK_PNG=0` or {@link setFigurePng}(false).
+ */
+export async function show(fig: Figure, name: string): Promise<void> {
+  const write = await findDisplayWriter();
+  if (!write) {
+    await displayFigure(named(fig, name), { loadWriter: async () => null });
+    return;
+  }
+  let bundle: FigureBundle;
+  try {
+    bundle = await figureOutput(fig, name);
+  } catch {
+    await displayFigure(named(fig, name), { loadWriter: async () => null }); // not JSON: its summary
+    return;
+  }
+  await displayBundle(bundle as unknown as Record<string, unknown>, { loadWriter: async () => write });
 }
 
 /** Show PNG bytes (a sample grid, a rendered figure). */

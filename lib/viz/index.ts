@@ -14,7 +14,20 @@ export {
 } from './quality.js';
 export { comparisonFigure, curveFromSeries, trainingCurvesFigure, type Curve, type TrainingCurvesOptions } from './training.js';
 export { parallelCoordinatesFigure, type ParallelCoordinatesOptions } from './parcoords.js';
-export { displayFigure, figureSummary, plotlyMimeBundle, PLOTLY_MIME, type DisplayOptions, type TslabDisplay } from './display.js';
+export {
+  displayBundle,
+  displayFigure,
+  figureBundle,
+  figureSummary,
+  findDisplayWriter,
+  plotlyMimeBundle,
+  PLOTLY_MIME,
+  PNG_MIME,
+  TEXT_MIME,
+  type DisplayOptions,
+  type DisplayWriter,
+  type FigureBundle,
+} from './display.js';
 export { samplesFigure, type SampleSet } from './samples.js';
 export { imageGridPixels, imageGridPng, type ImageGridOptions } from './image-grid.js';
 export { PALETTE } from './style.js';

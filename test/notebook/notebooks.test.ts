@@ -10,10 +10,13 @@ import { basename, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { declaredFigures, executeNotebook, jupyterPath, kernelSpec, KERNEL_NAME, listNotebooks, resolveNotebook, writeKernelspec, PROJECT_ROOT } from '../../lib/notebook/jupyter.js';
 import { FigureRenderer, dataInk } from '../../lib/viz/png.js';
+import { isBlank, pixelStats } from '../../lib/viz/pixels.js';
 import { ArgumentError } from '../../lib/errors.js';
 import { tempDir } from '../track/helpers.js';
 
 const notebooks = listNotebooks();
+/** The most a notebook may weigh, committed or executed in quick mode (figures as plotly JSON + a ~30–70 kB PNG each). */
+const SIZE_LIMIT = 1_000_000;
 const EXPECTED = ['00-quickstart', '01-solvers', '02-subpaths', '03-cumulative-error', '04-distillation', '05-ablations', '06-querying', '07-autoencoder-teacher', '08-splad', '09-few-step-table'];
 
 interface Cell {
@@ -39,7 +42,7 @@ test('each notebook opens with its claim, closes with a computed conclusion, dec
     assert.match(text(nb.cells[last - 1]), /## Conclusion/, `${name}: conclusion heading`);
     assert.match(text(nb.cells[last]), /showMarkdown\(/, `${name}: the conclusion is computed from measured output`);
     assert.ok(declaredFigures(f).length >= 1, `${name}: declares figures`);
-    assert.ok(statSync(f).size < 1_000_000, `${name}: under 1 MB`);
+    assert.ok(statSync(f).size < SIZE_LIMIT, `${name}: under 1 MB`);
     assert.ok(nb.cells.every((c) => !c.outputs || c.outputs.length === 0), `${name}: committed with outputs cleared`);
     for (const fig of declaredFigures(f)) assert.ok(nb.cells.some((c) => text(c).includes(fig) || (fig.includes('-') && text(c).includes(fig.split('-')[0]))), `${name}: figure ${fig} named in a cell`);
   }
@@ -81,10 +84,16 @@ test('every notebook executes through Jupyter in quick mode with no error output
       assert.ok(r.ok);
       // The first figure of the notebook, as the notebook stored it, has data on it.
       const executed = read(r.output);
-      const fig = executed.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, unknown> }[]).find((o) => o.data?.['application/vnd.plotly.v1+json'])?.data?.['application/vnd.plotly.v1+json'];
+      const bundles = executed.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, unknown> }[]).filter((o) => o.data?.['application/vnd.plotly.v1+json']);
+      const fig = bundles[0]?.data?.['application/vnd.plotly.v1+json'];
       assert.ok(fig, `${basename(f)}: a plotly output`);
       const ink = await dataInk(renderer, fig as never, { width: 600, height: 400 });
       assert.ok(ink > 0.0005, `${basename(f)}: first figure's data ink ${ink}`);
+      // Every figure is one bundle that any frontend can draw: plotly JSON, a PNG of it (not blank), a text line.
+      for (const b of bundles) assert.deepEqual(Object.keys(b.data!).sort(), ['application/vnd.plotly.v1+json', 'image/png', 'text/plain'], `${basename(f)}: a figure's bundle`);
+      const png = Buffer.from(String(bundles[0].data!['image/png']), 'base64');
+      assert.ok(!isBlank(await pixelStats(png)), `${basename(f)}: first figure's PNG is blank`);
+      assert.ok(statSync(r.output).size < SIZE_LIMIT, `${basename(f)}: executed copy ${statSync(r.output).size} bytes, over ${SIZE_LIMIT}`);
     }
   } finally {
     await renderer.close();
