@@ -43,7 +43,7 @@ const out: string[] = [];
 const json: Record<string, unknown> = {};
 
 // Toys: one table per data set; rows are groups; ratios against LCM of the same data and suffix.
-const VARIANT_ORDER = ['lcm', 'lcm-zero', 'lcm-w', 'splam', 'p50-w', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
+const VARIANT_ORDER = ['lcm', 'lcm-zero', 'lcm-w', 'splam', 'p50-w', 'matched-p50-w', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
 const LABEL: Record<string, string> = {
   lcm: 'LCM (γ ≡ 1)',
   splam: 'SPLAM, the code (γ ~ U[0, 1], code conditioning)',
@@ -57,6 +57,7 @@ const LABEL: Record<string, string> = {
   'matched-p50-linear': 'matched + p = 0.5 + linear σ_γ',
   'lcm-w': "LCM + LCM's w-embedding (w ~ U[0, 4], sampled at w = 2)",
   'p50-w': "γ mixture p = 0.5 + LCM's w-embedding (w ~ U[0, 4], sampled at w = 2)",
+  'matched-p50-w': "matched + p = 0.5 + LCM's w-embedding (w ~ U[0, 4], sampled at w = 2)",
   'lcm-zero': 'LCM, zero γ-projection (starts at the teacher)',
   'p50-zero': 'γ mixture p = 0.5, zero γ-projection',
   'matched-zero': 'matched, γ ~ U[0, 1], zero γ-projection',
@@ -130,23 +131,27 @@ const diagTable = (name: string) => {
 for (const n of ['v-ring2d-lcm-s0', 'v-ring2d-splam-s0', 'v-ring2d-matched-s0', 'v-ring2d-p50-s0', 'v-ring2d-matched-p50-s0', 'v-fmnist-lcm-s0', 'v-fmnist-splam-s0', 'v-fmnist-matched-p50-s0']) diagTable(n);
 
 // Latent tier: FID / precision / recall at 1–8 steps (5,000 samples), the teacher's DDIM on the same noises, the FID curve.
-const latent = ['lcm', 'splam', 'matched-p50'].filter((v) => groups.has(`fmnist-${v}`));
-if (latent.length) {
-  out.push('\n**Fashion-MNIST latents (SPLAD), 5,000 samples, FID / precision / recall**, mean ± std over seeds\n');
+const LATENT = ['lcm', 'splam', 'matched-p50', 'matched-p50-linear'];
+for (const suffix of ['', '-k100']) {
+  const latent = LATENT.filter((v) => groups.has(`fmnist-${v}${suffix}`));
+  if (!latent.length) continue;
+  const k = 1000 / ((groups.get(`fmnist-${latent[0]}${suffix}`)![0].params as any).objective.numDdimTimesteps as number);
+  out.push(`\n**Fashion-MNIST latents (SPLAD), k = ${k}, 5,000 samples, FID / precision / recall**, mean ± std over seeds\n`);
   out.push(`| method | seeds | ${STEPS.map((n) => `${n} step${n > 1 ? 's' : ''}`).join(' | ')} | runs |`);
   out.push(`|---|--:|${STEPS.map(() => '---').join('|')}|---|`);
-  if (teacherRun) {
+  if (teacherRun && suffix === '') {
     const row = (n: number) => ['fid', 'precision', 'recall'].map((m) => (typeof teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`] === 'number' ? fmt(teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`]) : '—')).join(' / ');
     out.push(`| teacher DDIM, w = 1 (NFE 2n) | 1 | ${STEPS.map(row).join(' | ')} | ${teacherRun.id} (50 steps: ${row(50)}) |`);
+    json['fmnist/teacher-ddim'] = Object.fromEntries([...STEPS, 50].map((n) => [`steps${n}`, Object.fromEntries(['fid', 'precision', 'recall'].map((m) => [m, teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`]]))]).concat([['run', teacherRun.id] as never]));
   }
   for (const v of latent) {
-    const rs = groups.get(`fmnist-${v}`)!;
+    const rs = groups.get(`fmnist-${v}${suffix}`)!;
     out.push(`| ${LABEL[v]} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, `student/steps${n}/${m}`)).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
-    json[`fmnist/${v}`] = { fid: STEPS.map((n) => mean(rs, `student/steps${n}/fid`)), runs: rs.map((r) => r.id) };
+    json[`fmnist${suffix}/${v}`] = { k, fid: STEPS.map((n) => mean(rs, `student/steps${n}/fid`)), precision: STEPS.map((n) => mean(rs, `student/steps${n}/precision`)), recall: STEPS.map((n) => mean(rs, `student/steps${n}/recall`)), runs: rs.map((r) => r.id) };
   }
-  out.push('\n**FID at 4 steps (1,000 samples) over training**, mean over seeds\n');
+  out.push(`\n**FID at 4 steps (1,000 samples) over training, k = ${k}**, mean over seeds\n`);
   const curveOf = (v: string) => {
-    const rs = groups.get(`fmnist-${v}`)!;
+    const rs = groups.get(`fmnist-${v}${suffix}`)!;
     const cs = rs.map((r) => series.get(r.id)!.get('curve/fid')).filter((c): c is { step: number[]; value: number[] } => !!c);
     if (!cs.length) return undefined;
     const steps = cs[0].step;
@@ -158,7 +163,8 @@ if (latent.length) {
     out.push(`| method | ${steps.join(' | ')} |`);
     out.push(`|---|${steps.map(() => '--:').join('|')}|`);
     for (const [v, c] of curves) out.push(`| ${LABEL[v]} | ${c!.fid.map(fmt).join(' | ')} |`);
-    json.curves = Object.fromEntries(curves);
+    if (suffix === '') json.curves = Object.fromEntries(curves);
+    else json[`curves${suffix}`] = Object.fromEntries(curves);
   }
 }
 console.log(out.join('\n'));

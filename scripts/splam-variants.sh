@@ -2,7 +2,7 @@
 # The SPLAM-variant study of README §4: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
-#   bash scripts/splam-variants.sh toys|zero|gmm|wembed|k100|skips|budget|lr|latent|latent-linear|latent-k100|all   [--dry-run]
+#   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-k100|all   [--dry-run]
 # Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
 # Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
 set -euo pipefail
@@ -29,6 +29,7 @@ declare -A V=(
   [matched-zero]="--set objective.conditioning=\"matched\" --set student.gammaProjInit=\"zero\""
   [lcm-w]="--set objective.gamma={\"kind\":\"fixed\",\"value\":1} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":4}"
   [p50-w]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":4}"
+  [matched-p50-w]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":4}"
   [matched-p50-linear]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set objective.sigmaGammaForm=\"linear\""
 )
 
@@ -39,6 +40,9 @@ toy() { # data variant seed [extra --set …] [suffix]
 }
 case " $PHASE " in *" toys "*|*" all "*)
   for v in lcm splam p25 p50 matched matched-p50 curriculum matched-curriculum matched-p50-smooth matched-p50-linear; do for s in 0 1 2; do toy ring2d $v $s; done; done ;; esac
+case " $PHASE " in *" toys-key "*)
+  # The main ring2d rows of `toys` only (LCM, the code, and the two best variants).
+  for s in 0 1 2; do for v in lcm splam p50 matched-p50 matched-p50-linear; do toy ring2d $v $s; done; done ;; esac
 case " $PHASE " in *" zero "*|*" all "*)
   # The student starting exactly at the teacher (a zero γ-projection, as the latent configs do).
   for s in 0 1 2; do for v in lcm-zero matched-p50-zero p50-zero matched-zero; do toy ring2d $v $s; done; done ;; esac
@@ -47,6 +51,8 @@ case " $PHASE " in *" gmm "*|*" all "*)
 case " $PHASE " in *" wembed "*|*" all "*)
   # cond2d (4 classes, teacher guided at w = 2): fixed-w students beside LCM's w-embedding (w ~ U[0, 4], sampled at w = 2).
   for s in 0 1 2; do for v in lcm p50 lcm-w p50-w; do toy cond2d $v $s; done; done ;; esac
+case " $PHASE " in *" wembed-matched "*|*" all "*)
+  for s in 0 1 2; do for v in matched-p50 matched-p50-w; do toy cond2d $v $s; done; done ;; esac
 case " $PHASE " in *" k100 "*)
   # k = 100 alone (the first half of `skips`).
   for s in 0 1 2; do for v in lcm p50 matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=10" "-k100"; done; done ;; esac
@@ -54,6 +60,8 @@ case " $PHASE " in *" skips "*|*" all "*)
   for k in 100 50; do n=$((1000 / k)); for s in 0 1 2; do for v in lcm p50 matched-p50 splam; do toy ring2d $v $s "--set objective.numDdimTimesteps=$n" "-k$k"; done; done; done ;; esac
 case " $PHASE " in *" budget "*|*" all "*)
   for s in 0 1 2; do for v in lcm p50; do toy ring2d $v $s "--set train.steps=8000 --set train.checkpointEvery=1000 --set diagnostics.every=1000" "-8k"; done; done ;; esac
+case " $PHASE " in *" budget-more "*|*" all "*)
+  for s in 0 1 2; do for v in splam matched-p50; do toy ring2d $v $s "--set train.steps=8000 --set train.checkpointEvery=1000 --set diagnostics.every=1000" "-8k"; done; done ;; esac
 case " $PHASE " in *" lr "*|*" all "*)
   for s in 0 1 2; do for lr in 0.0001 0.001; do for v in lcm p50; do toy ring2d $v $s "--set train.lr=$lr" "-lr$lr"; done; done; done ;; esac
 case " $PHASE " in *" latent "*|*" all "*)
