@@ -64,6 +64,22 @@ const TYPES = {
   getTypeParser: ((oid: number, format?: string) => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
 };
 
+/**
+ * startRun's statement: INSERT_RUN with heartbeat_at = the database clock; $7 holds the tag keys and $18 their
+ * values instead (so every parameter is used and typed).
+ */
+const START_RUN = `WITH r AS (
+    INSERT INTO runs (${ALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, ${NOW_MS}, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING heartbeat_at
+  ), t AS (
+    INSERT INTO tags (run_id, key, value) SELECT $1, * FROM unnest($7::text[], $18::text[])
+  )
+  SELECT heartbeat_at FROM r`;
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
 function notFound(id: string): StoreError {
   return new StoreError('run_not_found', `no run with id ${JSON.stringify(id)} in this store`, { runId: id });
 }
@@ -169,8 +185,10 @@ export class PgRunStore implements RunStore, PgRunHost {
     }
   }
 
-  async #writeRecord(c: pg.PoolClient, rec: RunRecord, insert: boolean): Promise<void> {
-    await c.query(insert ? INSERT_RUN : UPDATE_RUN, recordValues(rec));
+  /** Write the record's row and, when they changed (`before`: the tags stored until now), its rows of `tags`. */
+  async #writeRecord(c: pg.PoolClient, rec: RunRecord, insert: boolean, before?: RunRecord['tags']): Promise<void> {
+    await c.query({ text: insert ? INSERT_RUN : UPDATE_RUN, values: recordValues(rec), name: insert ? 'splam_insert_run' : 'splam_update_run' });
+    if (!insert && before !== undefined && sameTags(before, rec.tags)) return; // finish, summaries, artifacts: tags as they were
     if (!insert) await c.query('DELETE FROM tags WHERE run_id = $1', [rec.id]);
     const keys = Object.keys(rec.tags);
     if (keys.length > 0) {
@@ -180,11 +198,12 @@ export class PgRunStore implements RunStore, PgRunHost {
 
   commit(id: string, mutate: (rec: RunRecord) => void): Promise<RunRecord> {
     return this.#transaction(async (c) => {
-      const r = await c.query<RunRow>(`SELECT ${ALL_COLUMNS} FROM runs WHERE id = $1 FOR UPDATE`, [id]);
+      const r = await c.query<RunRow>({ text: `SELECT ${ALL_COLUMNS} FROM runs WHERE id = $1 FOR UPDATE`, values: [id], name: 'splam_lock_run' });
       if (r.rows.length === 0) throw notFound(id);
       const rec = rowToRecord(r.rows[0]);
+      const before = { ...rec.tags };
       mutate(rec);
-      await this.#writeRecord(c, rec, false);
+      await this.#writeRecord(c, rec, false, before);
       return rec;
     });
   }
@@ -243,11 +262,14 @@ export class PgRunStore implements RunStore, PgRunHost {
         resumedAt: [],
       };
       try {
-        await this.#transaction(async (c) => {
-          await this.#writeRecord(c, rec, true);
-          // The heartbeat in the database's clock, the one staleness is judged by.
-          rec.heartbeatAt = Number((await c.query(`UPDATE runs SET heartbeat_at = ${NOW_MS} WHERE id = $1 RETURNING heartbeat_at`, [id])).rows[0].heartbeat_at);
-        });
+        // One statement (one round trip, one commit): the row with its heartbeat in the database's clock (the one
+        // staleness is judged by), and its tags (their foreign key is checked at the statement's end).
+        const keys = Object.keys(tags);
+        const values = recordValues(rec);
+        values[6] = textArray(keys);
+        values.push(textArray(keys.map((k) => tags[k])));
+        const res = await this.query(START_RUN, values, 'splam_start_run');
+        rec.heartbeatAt = Number(res.rows[0].heartbeat_at);
       } catch (err) {
         if ((err as { code?: string }).code !== '23505') throw this.#dbError('startRun', err, id);
         if (opts.id !== undefined) throw new StoreError('run_exists', `a run with id ${JSON.stringify(id)} already exists`, { runId: id });
