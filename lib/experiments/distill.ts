@@ -31,6 +31,7 @@ import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import type { LoopResult } from '../train/loop.js';
 
 
 interface DistillMeta {
@@ -257,14 +258,62 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
   }
 }
 
-/** Fixed-width table of an evaluation: one line per method and step count. */
-export function formatEval(ev: DistillEval): string {
-  const keys = ['sameNoiseMean', 'sw2', 'mmd2', 'coverage', 'highQuality', 'logDensity'] as const;
-  const lines = [['method'.padEnd(9), 'steps'.padStart(5), 'NFE'.padStart(4), ...keys.map((k) => k.padStart(13))].join(' ')];
-  for (const r of ev.rows) {
-    lines.push([r.method.padEnd(9), String(r.steps).padStart(5), String(r.nfe).padStart(4), ...keys.map((k) => (r.metrics[k] === undefined ? '—' : Number(r.metrics[k]).toPrecision(4)).padStart(13))].join(' '));
-  }
-  return lines.join('\n');
+/** The columns of {@link formatEval}: metric key, header, and the legend line that says what it is and which way is better. */
+export const EVAL_COLUMNS = [
+  { key: 'sameNoiseMean', head: 'same-noise ↓', legend: 'same-noise: RMS distance to where the exact PF-ODE takes the same initial noise (mean over samples); lower is better' },
+  { key: 'sw2', head: 'SW2 ↓', legend: 'SW2: sliced Wasserstein-2 distance to the exact PF-ODE endpoints; lower is better' },
+  { key: 'mmd2', head: 'MMD² ↓', legend: 'MMD²: unbiased squared maximum mean discrepancy to the exact endpoints (can dip below 0 by noise); lower is better' },
+  { key: 'coverage', head: 'coverage ↑', legend: 'coverage: fraction of the mixture\'s modes that get a fair share of the samples; higher is better (1 = all)' },
+  { key: 'highQuality', head: 'high-q ↑', legend: 'high-q: fraction of samples within 3 σ (Mahalanobis) of their mode; higher is better' },
+  { key: 'logDensity', head: 'log p ↑', legend: 'log p: mean log-density of the samples under the true mixture; higher is better' },
+] as const;
+
+/**
+ * The final loss as the progress line showed it: the mean over the last logging window (`train/loss`'s last point),
+ * with the window said; the last single step's loss (`train/loss_final`) when no window was logged.
+ */
+export function finalLossNote(result: LoopResult, summary: Record<string, number>): string {
+  const w = result.lastLogged;
+  if (w && Number.isFinite(w.metrics.loss)) return `${w.metrics.loss.toExponential(3)} (mean of steps ${w.step - w.count + 1}–${w.step}, as in the progress line)`;
+  return summary['train/loss_final'].toExponential(3);
+}
+
+/** How a row's method reads in {@link formatEval}: the student's two samplers told apart, the baselines named. */
+export function evalMethodLabel(method: string, student = 'student'): string {
+  if (method === 'student') return `${student}, LCM sampler (fresh noise)`;
+  if (method === 'student-det') return `${student}, deterministic chain`;
+  const names: Record<string, string> = { ddim: 'DDIM', euler: 'Euler', heun: 'Heun', dpmpp2m: 'DPM-Solver++(2M)', reference: 'RK4 reference' };
+  return `${names[method] ?? method} on the exact teacher`;
+}
+
+/**
+ * Fixed-width table of an evaluation, readable without the code: one line per method and step count, the
+ * student's rows first; every column's header says which way is better and a legend under the table says what
+ * each row kind and metric is. At one step the student's two samplers coincide (one jump), so the deterministic
+ * chain is listed from two steps on.
+ * @param student what to call the student (`SPLAM student`, `LCM student`).
+ */
+export function formatEval(ev: DistillEval, student = 'student'): string {
+  const order = (r: EvalRow) => (r.method === 'student' ? (r.steps === 1 ? 0 : 2) : r.method === 'student-det' ? 1 : 3);
+  const rows = [...ev.rows].sort((a, b) => order(a) - order(b) || (order(a) === 3 ? 0 : a.steps - b.steps));
+  const label = (r: EvalRow) => (r.method === 'student' && r.steps === 1 ? `${student}, one jump` : evalMethodLabel(r.method, student));
+  const cells = rows.map((r) => [label(r), String(r.steps), String(r.nfe), ...EVAL_COLUMNS.map((c) => (r.metrics[c.key] === undefined ? '—' : Number(r.metrics[c.key]).toPrecision(4)))]);
+  const head = ['method', 'steps', 'NFE', ...EVAL_COLUMNS.map((c) => c.head)];
+  const width = head.map((h, j) => Math.max(h.length, ...cells.map((c) => c[j].length)));
+  const line = (c: string[]) => c.map((v, j) => (j === 0 ? v.padEnd(width[j]) : v.padStart(width[j]))).join('  ').trimEnd();
+  const hasDet = rows.some((r) => r.method === 'student-det');
+  return [
+    line(head),
+    ...cells.map(line),
+    '',
+    'rows:',
+    `  ${student}, one jump: the 1-step map from the noise`,
+    ...(hasDet ? [`  ${student}, deterministic chain: n jumps, each re-noised with the noise the student implies; its same-noise error is the chain's own error`] : []),
+    `  ${student}, LCM sampler (fresh noise): n jumps re-noised with new noise, so its sample is not the same endpoint; judge it by SW2/MMD², not same-noise`,
+    '  … on the exact teacher: a training-free solver of the exact PF-ODE; NFE = network (teacher or student) evaluations',
+    'metrics (↓ lower is better, ↑ higher is better):',
+    ...EVAL_COLUMNS.map((c) => `  ${c.legend}`),
+  ].join('\n');
 }
 
 /** The `splam run` entry: train (or resume), checkpoint, evaluate, record. */
@@ -298,10 +347,11 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
     ev.jumpErrors.forEach((j, i) => ctx.run.logMetric('eval/jump_error', j.error, i));
     summary['eval/jump_error_mean'] = ev.jumpErrors.reduce((a, j) => a + j.error, 0) / ev.jumpErrors.length;
     await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify(ev)), { kind: 'json' });
-    const table = formatEval(ev);
+    const studentName = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student`;
+    const table = formatEval(ev, studentName);
     await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
     const wNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `; w-embedding: trained over w ∈ [${c.student.wEmbed.min}, ${c.student.wEmbed.max}], evaluated at w = ${c.guidance.w}` : '';
-    const head = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student (${countParams(s.student.params)} params${wNote}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}`;
+    const head = `${studentName} (${countParams(s.student.params)} params${wNote}), ${result.stepsDone} steps, final loss ${finalLossNote(result, summary)}`;
     return { summary, report: `${head}\n${table}` };
   } finally {
     diag?.dispose();

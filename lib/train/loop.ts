@@ -51,6 +51,8 @@ export interface LoopOptions {
 export interface LoopResult {
   stepsDone: number;
   lastMetrics: Record<string, number>;
+  /** The last logged window: its mean metrics (what `log` and the progress line got), last step and length. */
+  lastLogged?: { step: number; count: number; metrics: Record<string, number> };
   stopped: boolean;
 }
 
@@ -61,6 +63,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let acc: Record<string, number> = {};
   let count = 0;
   let last: Record<string, number> = {};
+  let lastLogged: LoopResult['lastLogged'];
   let i = o.startStep;
   let stopped = false;
   for (; i < o.totalSteps; i++) {
@@ -75,6 +78,7 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
     if (count === logEvery || done === o.totalSteps) {
       const avg = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v / count]));
       o.log?.(done, avg);
+      lastLogged = { step: done, count, metrics: avg };
       o.progress?.({ done, total: o.totalSteps, label: `loss ${avg.loss.toExponential(3)}` });
       acc = {};
       count = 0;
@@ -94,5 +98,5 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
       break;
     }
   }
-  return { stepsDone: i, lastMetrics: last, stopped };
+  return { stepsDone: i, lastMetrics: last, lastLogged, stopped };
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { distillSchema, type DistillConfig } from '../../lib/experiments/distill-config.js';
-import { disposeDistill, distillStep, encodeDistillCheckpoint, evaluateDistill, restoreDistill, setupDistill } from '../../lib/experiments/distill.js';
+import { disposeDistill, distillStep, encodeDistillCheckpoint, EVAL_COLUMNS, evaluateDistill, finalLossNote, formatEval, restoreDistill, setupDistill } from '../../lib/experiments/distill.js';
 import { mlpGammaModel } from '../../lib/nn/adapters.js';
 import { flatten } from '../../lib/nn/params.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -188,4 +188,43 @@ test('invalid w-embedding configs name the field: odd, 2 or negative dim, min > 
   assert.ok(issue({ wEmbed: { dim: 8 } }, { data: { type: 'mixture', mixture: { type: 'ring', modes: 4, radius: 2, variance: 0.1 } } }).includes('student.wEmbed.dim'));
   const ok = tinyCond({ wEmbed: { dim: 8 } });
   assert.deepEqual(ok.student.wEmbed, { dim: 8, min: 5, max: 15, projInit: 'zero', scale: 1000 }, "the defaults: diffusers' w_min 5, w_max 15, scale 1000");
+});
+
+test('the evaluation table reads without the code: every row kind named and explained, aligned columns, a legend line per metric with its better direction; the final loss is the progress line\'s', () => {
+  const m = (v: number) => ({ n: 10, sameNoiseMean: v, sw2: v / 2, mmd2: v / 10, coverage: 1, highQuality: 0.9, logDensity: -1.5 });
+  const ev = {
+    rows: [
+      { method: 'student', steps: 1, nfe: 1, metrics: m(0.5) },
+      { method: 'student', steps: 2, nfe: 2, metrics: m(0.9) },
+      { method: 'student-det', steps: 2, nfe: 2, metrics: m(0.4) },
+      { method: 'ddim', steps: 1, nfe: 1, metrics: m(1.2) },
+      { method: 'dpmpp2m', steps: 2, nfe: 2, metrics: m(0.3) },
+    ],
+    jumpErrors: [],
+  };
+  const text = formatEval(ev, 'SPLAM student');
+  const [table, legend] = text.split('\n\n');
+  const lines = table.split('\n');
+  assert.deepEqual(lines.slice(1).map((l) => l.split(/\s{2,}/)[0]), [
+    'SPLAM student, one jump',
+    'SPLAM student, deterministic chain',
+    'SPLAM student, LCM sampler (fresh noise)',
+    'DDIM on the exact teacher',
+    'DPM-Solver++(2M) on the exact teacher',
+  ]);
+  assert.ok(!/^student(-det)?\b/m.test(table), 'no bare internal method names');
+  // Aligned: every column ends at the same character on every line.
+  const ends = (l: string) => [...l.matchAll(/\S+(?=\s{2,}|$)/g)].map((x) => x.index! + x[0].length);
+  const want = ends(lines[1]).slice(-8);
+  for (const l of lines.slice(2)) assert.deepEqual(ends(l).slice(-8), want, l);
+  for (const c of EVAL_COLUMNS) {
+    assert.ok(lines[0].includes(c.head), c.head);
+    assert.match(c.head, /[↓↑]$/);
+    assert.ok(legend.split('\n').some((l) => l.includes(c.legend) && /(lower|higher) is better/.test(l)), `legend for ${c.key}`);
+  }
+  assert.match(legend, /deterministic chain: n jumps/);
+  assert.match(legend, /fresh noise/);
+  const loop = { stepsDone: 100, lastMetrics: { loss: 9 }, lastLogged: { step: 100, count: 50, metrics: { loss: 1.5e-3 } }, stopped: false };
+  assert.equal(finalLossNote(loop, { 'train/loss_final': 9 }), '1.500e-3 (mean of steps 51–100, as in the progress line)');
+  assert.equal(finalLossNote({ ...loop, lastLogged: undefined }, { 'train/loss_final': 9 }), '9.000e+0');
 });
