@@ -28,6 +28,7 @@ import { ALL_COLUMNS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, numberArray, recordValu
 import { INSERT_POINTS, PgRun, type PgRunHost } from './run.js';
 import { writeFileAtomic } from '../atomic.js';
 import { checkImport } from '../store.js';
+import { ATTRIBUTE_COLUMNS, projectionOf, type Projection } from './projection.js';
 import { ident, migrate } from './schema.js';
 import { parsePgLocation, type PgLocation } from './url.js';
 
@@ -395,7 +396,7 @@ export class PgRunStore implements RunStore, PgRunHost {
    * `crashed` run is stored as `running`). Light rows (no provenance) unless the query reads provenance or has a
    * typed predicate.
    */
-  async #candidates(query: RunQuery, full: boolean): Promise<RunRecord[]> {
+  async #candidates(query: RunQuery, cols: 'full' | 'light' | Projection): Promise<{ records: RunRecord[]; probe: LivenessProbe }> {
     const where: string[] = [];
     const values: unknown[] = [];
     const list = <T>(v: T | readonly T[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? (v as readonly T[]) : [v as T]);
@@ -415,32 +416,46 @@ export class PgRunStore implements RunStore, PgRunHost {
       values.push(k, String(v));
       where.push(`id IN (SELECT run_id FROM tags WHERE key = $${values.length - 1} AND value = $${values.length})`);
     }
-    const sql = `SELECT ${full ? ALL_COLUMNS : LIGHT_COLUMNS} FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
+    let select = cols === 'full' ? ALL_COLUMNS : LIGHT_COLUMNS;
+    if (typeof cols === 'object') {
+      const extra = cols.columns(values.length + 1);
+      values.push(...extra.values);
+      select = [ATTRIBUTE_COLUMNS, ...extra.sql].join(', ');
+    }
+    const sql = `SELECT ${select} FROM runs${where.length ? ` WHERE ${where.join(' AND ')}` : ''}`;
     const [res, probe] = await Promise.all([this.query(sql, values), this.#probe()]);
-    return (res.rows as RunRow[]).map((r) => deriveStatus(rowToRecord(r), probe));
+    const toRecord =
+      typeof cols === 'object'
+        ? (r: RunRow) => ({ ...rowToRecord({ ...r, params: {}, summary: {}, tags: {} }), ...cols.fill(r as unknown as Record<string, unknown>) })
+        : rowToRecord;
+    return { records: (res.rows as RunRow[]).map((r) => deriveStatus(toRecord(r), probe)), probe };
   }
 
+  /**
+   * Select in two reads: the candidates with only what the query reads (projection.ts), selected, ordered and
+   * limited by the shared query code; then the selected runs whole. A typed predicate or a provenance field
+   * reads whole records from the start.
+   */
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const select = compileQuery(query); // bad filters fail before any I/O
-    const needsFull = query.where !== undefined || /provenance/i.test(`${query.filter ?? ''} ${[query.orderBy ?? ''].flat().join(' ')}`);
-    const picked = select(await this.#candidates(query, needsFull));
-    if (needsFull || picked.length === 0) return picked;
-    // Fill in the columns the light rows left out, for the selected runs only.
-    const rest = await this.query('SELECT id, artifacts, provenance, error, resumed_at FROM runs WHERE id = ANY($1::text[])', [textArray(picked.map((r) => r.id))]);
-    const byId = new Map((rest.rows as RunRow[]).map((r) => [r.id, r]));
+    const projection = projectionOf(query);
+    if (projection === null) return select((await this.#candidates(query, 'full')).records);
+    const { records, probe } = await this.#candidates(query, projection);
+    const picked = select(records);
+    if (picked.length === 0) return picked;
+    const rows = await this.query(`SELECT ${ALL_COLUMNS} FROM runs WHERE id = ANY($1::text[])`, [textArray(picked.map((r) => r.id))]);
+    const byId = new Map((rows.rows as RunRow[]).map((r) => [r.id, r]));
     const out: RunRecord[] = [];
     for (const rec of picked) {
-      const r = byId.get(rec.id);
-      if (r === undefined) continue; // deleted between the two reads
-      // Spreading keeps the record's field order (the file store's: id … resumedAt, then crashReason).
-      out.push({ ...rec, artifacts: r.artifacts ?? [], provenance: r.provenance!, error: r.error ?? null, resumedAt: r.resumed_at ?? [] });
+      const row = byId.get(rec.id);
+      if (row !== undefined) out.push(deriveStatus(rowToRecord(row), probe)); // undefined: deleted between the reads
     }
     return out;
   }
 
   async listExperiments(): Promise<ExperimentInfo[]> {
     const byName = new Map<string, ExperimentInfo>();
-    for (const r of await this.#candidates({}, false)) {
+    for (const r of (await this.#candidates({}, projectionOf({})!)).records) {
       let e = byName.get(r.experiment);
       if (!e) {
         e = { name: r.experiment, runs: 0, byStatus: Object.fromEntries(RUN_STATUSES.map((s) => [s, 0])) as ExperimentInfo['byStatus'], lastCreatedAt: 0 };
