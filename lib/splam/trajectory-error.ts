@@ -35,6 +35,9 @@ export interface ErrorStat {
   mean: number;
   std: number;
   max: number;
+  /** 10 % and 90 % quantiles over the batch (linear interpolation): error bars that suit a log axis. */
+  q10?: number;
+  q90?: number;
 }
 
 export interface SubPathError {
@@ -104,12 +107,18 @@ export function perSampleRms(a: tf.Tensor, b: tf.Tensor): number[] {
   return values;
 }
 
-/** Mean, standard deviation and maximum of a list of numbers. */
+/** Mean, standard deviation, maximum and the 10 % / 90 % quantiles of a list of numbers. */
 export function stat(values: number[]): ErrorStat {
   const n = values.length;
   const mean = values.reduce((s, v) => s + v, 0) / n;
   const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
-  return { mean, std: Math.sqrt(variance), max: Math.max(...values) };
+  const sorted = [...values].sort((a, b) => a - b);
+  const q = (p: number) => {
+    const h = (n - 1) * p;
+    const lo = Math.floor(h);
+    return lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
+  };
+  return { mean, std: Math.sqrt(variance), max: Math.max(...values), q10: q(0.1), q90: q(0.9) };
 }
 
 function checkTimes(fn: string, times: readonly number[]): void {

@@ -28,12 +28,19 @@ export interface Marker {
   color?: string | string[];
   size?: number;
   symbol?: string;
+  /** The outline of each marker (an open symbol draws only this). */
+  line?: { color?: string; width?: number };
 }
 
-/** Symmetric error bars with one half-length per point (null: no bar). */
+/**
+ * Error bars with one length per point (null: no bar): symmetric (`array` both ways) unless `symmetric` is false,
+ * then `array` up and `arrayminus` down (quantile bars on a log axis, where ± std would cross zero).
+ */
 export interface ErrorBars {
   type: 'data';
   array: Datum[];
+  arrayminus?: Datum[];
+  symmetric?: boolean;
   visible: boolean;
 }
 
@@ -52,6 +59,13 @@ export interface ScatterTrace {
   showlegend?: boolean;
   /** Whether a null value is bridged (true) or leaves a gap (plotly's default, false). */
   connectgaps?: boolean;
+  /** Which axes the trace is drawn on (`x2`, `y2`: a second panel); default `x`, `y`. */
+  xaxis?: string;
+  yaxis?: string;
+  /** The legend group's title (plotly `legendgrouptitle`). */
+  legendgrouptitle?: Title;
+  /** Hidden (`legendonly`: listed in the legend, drawn when clicked); default drawn. */
+  visible?: boolean | 'legendonly';
 }
 
 /** One axis of a parallel-coordinates plot. Categorical axes carry integer codes and their names as ticks. */
@@ -87,12 +101,63 @@ export interface Axis {
   range?: [number, number];
   tickvals?: number[];
   ticktext?: string[];
+  /** The fraction of the plot area the axis spans, for panels side by side. */
+  domain?: [number, number];
+  /** The axis it is drawn against (`x2` for `yaxis2`). */
+  anchor?: string;
+  /** Share the range of another axis (`y`): facets on one scale. */
+  matches?: string;
+  /** Draw the zero line (an increment's sign). */
+  zeroline?: boolean;
+}
+
+/** A rectangle drawn in data coordinates (the zoom box of an inset). */
+export interface RectShape {
+  type: 'rect';
+  xref: string;
+  yref: string;
+  x0: number;
+  x1: number;
+  y0: number;
+  y1: number;
+  line: Line;
+}
+
+/** A text placed in paper coordinates (0–1 over the whole figure): a panel's title. */
+export interface Annotation {
+  text: string;
+  xref: 'paper';
+  yref: 'paper';
+  x: number;
+  y: number;
+  xanchor?: 'left' | 'center' | 'right';
+  yanchor?: 'top' | 'middle' | 'bottom';
+  showarrow: false;
+}
+
+/** A button bar (plotly `updatemenus`): each button restyles the traces, e.g. shows one group at a time. */
+export interface UpdateMenu {
+  type: 'dropdown' | 'buttons';
+  active: number;
+  x: number;
+  y: number;
+  xanchor?: 'left' | 'center' | 'right';
+  yanchor?: 'top' | 'middle' | 'bottom';
+  buttons: { label: string; method: 'restyle' | 'update'; args: unknown[] }[];
 }
 
 export interface Layout {
   title: Title;
   xaxis?: Axis;
   yaxis?: Axis;
+  /** A second panel's axes (see {@link Axis.domain}, {@link Axis.anchor}). */
+  xaxis2?: Axis;
+  yaxis2?: Axis;
+  /** Further panels' axes (`xaxis3`, `yaxis3`, …). */
+  [facet: `xaxis${number}` | `yaxis${number}`]: Axis | undefined;
+  shapes?: RectShape[];
+  annotations?: Annotation[];
+  updatemenus?: UpdateMenu[];
   showlegend?: boolean;
   hovermode?: 'closest' | 'x' | 'x unified';
   /** Free data plotly keeps with the figure; the notebooks put the figure's name here (`splamFigure`). */

@@ -12,6 +12,7 @@ import {
   denoiserJump,
   gammaErrors,
   perSampleRms,
+  stat,
   trajectoryErrors,
   type ConsistencyMap,
   type FlowMap,
@@ -105,4 +106,17 @@ test('error analyses do not leak tensors', () => {
   gammaErrors(exactF, exact, sd, xT, times, { gammas: [0, 1], start: denoiserJump(eps, sd) });
   dataEndErrors(exactF, exact, xT, times);
   assert.equal(tf.memory().numTensors, before);
+});
+
+test('stat: mean, population std, max and the 10 % / 90 % quantiles (linear interpolation)', () => {
+  const v = Array.from({ length: 11 }, (_, i) => i); // 0 … 10
+  const s = stat([...v].reverse());
+  assert.equal(s.mean, 5);
+  assert.equal(s.max, 10);
+  assert.ok(Math.abs(s.std - Math.sqrt(10)) < 1e-12);
+  assert.equal(s.q10, 1);
+  assert.equal(s.q90, 9);
+  assert.deepEqual(stat([2]), { mean: 2, std: 0, max: 2, q10: 2, q90: 2 });
+  const two = stat([0, 1]);
+  assert.ok(Math.abs(two.q10! - 0.1) < 1e-12 && Math.abs(two.q90! - 0.9) < 1e-12);
 });
