@@ -68,9 +68,9 @@ export function setFigurePng(on: boolean | null): void {
 }
 
 /**
- * The PNG size of a shown figure: 900 × 520 CSS pixels at scale 1, ~30–90 kB for the notebooks' figures (a
- * plotly figure is flat colour, which PNG compresses well), so a notebook with ten figures stays far under the
- * 1 MB an executed notebook may take (test/notebook/notebooks.test.ts).
+ * The PNG size of a shown figure: 900 × 520 CSS pixels at scale 1, stored as a palette PNG (pixels.ts
+ * `compactPng`): ~15–40 kB for the notebooks' figures, so a notebook with ten figures stays far under the 1 MB
+ * an executed notebook may take (test/notebook/notebooks.test.ts).
  */
 export const FIGURE_PNG = { width: 900, height: 520, scale: 1 } as const;
 
@@ -85,7 +85,9 @@ async function renderPng(fig: Figure): Promise<Buffer | null> {
       renderer = new FigureRenderer();
       process.once('exit', () => void renderer?.close());
     }
-    return await renderer.render(fig, FIGURE_PNG);
+    const png = await renderer.render(fig, FIGURE_PNG);
+    const { compactPng } = await import('../viz/pixels.js');
+    return await compactPng(png).catch(() => png);
   } catch (e) {
     pngFailure = e instanceof Error ? e.message : String(e);
     console.log(`figures are shown without PNG: ${pngFailure}`);
