@@ -1,7 +1,8 @@
 /**
  * The same query selects the same runs, in the same order, on both backends: the PostgreSQL store reads only the
  * fields a query names (lib/track/postgres/projection.ts) and must agree with the file store on nested and dotted
- * params, JSON null against a missing field, arrays, NaN summaries, tags, ordering with missing values and limits.
+ * params, JSON null against a missing field, arrays, NaN summaries, tags, ordering with missing values and limits,
+ * and the numeric comparisons it pre-filters in SQL (prefilter).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -27,6 +28,11 @@ const QUERIES: RunQuery[] = [
   { filter: 'params.note LIKE "%50\\%%"' },
   { filter: 'tags.paper IN ("t2", "t3") and not metrics.loss > 0.2' },
   { filter: 'metrics.fid != 8' },
+  // Numeric comparisons PostgreSQL pre-filters in SQL (a superset): strings that read as numbers, the dotted key.
+  { filter: 'params.k > 15' },
+  { filter: 'params.train.lr <= 0.001 and params.k >= 10' },
+  { filter: 'metrics.fid >= 8 and params.k = 20 and metrics.loss < 1' },
+  { filter: 'params.gamma = 1 or params.k = 40' },
   { orderBy: 'metrics.fid ASC' },
   { orderBy: ['params.train.lr DESC', 'metrics.loss'] },
   { orderBy: 'params.k', limit: 2, offset: 1 },

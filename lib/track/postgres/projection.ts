@@ -107,3 +107,41 @@ export function projectionOf(query: RunQuery): Projection | null {
     },
   };
 }
+
+const NUMERIC_OPS = new Set(['=', '<', '<=', '>', '>=']);
+
+/**
+ * SQL conditions that every run the filter selects satisfies (a superset: the exact selection stays in JS), so
+ * that PostgreSQL can skip the rows that cannot match: for each top-level `and` term comparing a params path or a
+ * summary metric with a number by =, <, <=, > or >= (where a missing value never matches), rows whose value there
+ * is a JSON number failing the comparison are left out. Values of other types (a string "20" compares as 20 in
+ * filter.ts) and params' dotted-key fallback stay in.
+ */
+export function prefilter(query: RunQuery, first: number): { sql: string[]; values: unknown[] } {
+  const sql: string[] = [];
+  const values: unknown[] = [];
+  if (query.filter === undefined) return { sql, values };
+  const terms: FilterExpr[] = [];
+  const walk = (e: FilterExpr): void => {
+    if (e.kind === 'and') {
+      walk(e.left);
+      walk(e.right);
+    } else terms.push(e);
+  };
+  walk(parseFilter(query.filter));
+  const param = (v: unknown, cast: string) => {
+    values.push(v);
+    return `$${first + values.length - 1}::${cast}`;
+  };
+  const test = (v: string, op: string, lit: string) => `(${v} IS NOT NULL AND (jsonb_typeof(${v}) <> 'number' OR (${v})::numeric ${op} ${lit}))`;
+  for (const t of terms) {
+    if (t.kind !== 'compare' || typeof t.value !== 'number' || !Number.isFinite(t.value) || !NUMERIC_OPS.has(t.op)) continue;
+    const lit = param(String(t.value), 'numeric');
+    if (t.field.ns === 'metrics') sql.push(test(`summary -> ${param(t.field.path.join('.'), 'text')}`, t.op, lit));
+    else if (t.field.ns === 'params') {
+      const nested = test(`params #> ${param(t.field.path, 'text[]')}`, t.op, lit);
+      sql.push(t.field.path.length > 1 ? `(${nested} OR params ? ${param(t.field.path.join('.'), 'text')})` : nested);
+    }
+  }
+  return { sql, values };
+}

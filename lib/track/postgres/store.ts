@@ -28,7 +28,7 @@ import { ALL_COLUMNS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, numberArray, recordValu
 import { INSERT_POINTS, PgRun, type PgRunHost } from './run.js';
 import { writeFileAtomic } from '../atomic.js';
 import { checkImport } from '../store.js';
-import { ATTRIBUTE_COLUMNS, projectionOf, type Projection } from './projection.js';
+import { ATTRIBUTE_COLUMNS, prefilter, projectionOf, type Projection } from './projection.js';
 import { ident, migrate } from './schema.js';
 import { parsePgLocation, type PgLocation } from './url.js';
 
@@ -392,9 +392,9 @@ export class PgRunStore implements RunStore, PgRunHost {
   }
 
   /**
-   * The records a query may select: experiment, stored status and tags narrow the rows in SQL (a derived
-   * `crashed` run is stored as `running`). Light rows (no provenance) unless the query reads provenance or has a
-   * typed predicate.
+   * The records a query may select: experiment, stored status, tags and the filter's numeric comparisons
+   * (projection.ts `prefilter`, a superset) narrow the rows in SQL (a derived `crashed` run is stored as
+   * `running`). Columns: all, the light ones (no provenance), or a query's projection (partial records).
    */
   async #candidates(query: RunQuery, cols: 'full' | 'light' | Projection): Promise<{ records: RunRecord[]; probe: LivenessProbe }> {
     const where: string[] = [];
@@ -416,6 +416,9 @@ export class PgRunStore implements RunStore, PgRunHost {
       values.push(k, String(v));
       where.push(`id IN (SELECT run_id FROM tags WHERE key = $${values.length - 1} AND value = $${values.length})`);
     }
+    const pre = prefilter(query, values.length + 1);
+    values.push(...pre.values);
+    where.push(...pre.sql);
     let select = cols === 'full' ? ALL_COLUMNS : LIGHT_COLUMNS;
     if (typeof cols === 'object') {
       const extra = cols.columns(values.length + 1);
