@@ -8,11 +8,11 @@ export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description('check the environment: Node, tensor backend, Chromium, Jupyter, the kernelspec, run store')
-    .option('--store <dir>', 'run store folder [string] (default: $SPLAM_STORE or ./store)')
+    .option('--store <dir>', 'run store: a folder or postgres://… [string] (default: $SPLAM_STORE or ./store)')
     .option('-v, --verbose', 'the backend in full: every patched kernel and why other backends were skipped', false)
     .action(async (opts: { store?: string; verbose: boolean }) => {
       const { initBackend } = await import('../backend.js');
-      const { defaultStoreDir } = await import('../track/index.js');
+      const { defaultStoreDir, isPostgresUrl, redactStoreUrl } = await import('../track/index.js');
       const checks = await import('./doctor-checks.js');
       const { existsSync } = await import('node:fs');
       const lines: string[] = [];
@@ -22,7 +22,7 @@ export function registerDoctorCommand(program: Command): void {
       lines.push(...checks.backendLine(await initBackend(), opts.verbose));
       lines.push(...checks.formatChecks([checks.chromiumCheck(), checks.jupyterCheck(), checks.kernelspecCheck()]));
       const dir = opts.store ?? defaultStoreDir();
-      lines.push(checks.line('store', `${dir}${existsSync(dir) ? '' : ' (created on the first run)'}`));
+      lines.push(checks.line('store', isPostgresUrl(dir) ? `${redactStoreUrl(dir)} (PostgreSQL)` : `${dir}${existsSync(dir) ? '' : ' (created on the first run)'}`));
       process.stdout.write(lines.join('\n') + '\n');
     });
 }
