@@ -46,5 +46,15 @@ test('the notebooks import the library only through lib/index.ts, in one stateme
     const specifiers = [...code.matchAll(/\bfrom\s+'([^']+)'|\bimport\s*\(\s*'([^']+)'\s*\)|^\s*import\s+'([^']+)'/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
     for (const s of specifiers) assert.ok(NOTEBOOK_IMPORTS_ALLOWED.some((re) => re.test(s)), `${basename(f)} imports '${s}': use ./lib/index.js (or add the name there)`);
     assert.ok(specifiers.filter((s) => s === './lib/index.js').length <= 1, `${basename(f)}: one import statement from ./lib/index.js`);
+    // Every name a notebook imports is exported (values at run time; types by name in lib/index.ts).
+    const source = readFileSync(new URL('../lib/index.ts', import.meta.url), 'utf8');
+    for (const m of code.matchAll(/import\s*\{([^}]*)\}\s*from\s*'\.\/lib\/index\.js'/g)) {
+      for (const raw of m[1].split(',').map((n) => n.trim()).filter(Boolean)) {
+        const isType = raw.startsWith('type ');
+        const name = raw.replace(/^type\s+/, '');
+        if (isType) assert.match(source, new RegExp(`\\b${name}\\b`), `${basename(f)}: type ${name} exported`);
+        else assert.ok((api as Record<string, unknown>)[name] !== undefined, `${basename(f)}: ${name} exported`);
+      }
+    }
   }
 });
