@@ -1,5 +1,5 @@
 /**
- * The student's error at initialisation as a function of γ (README §4, "Diagnosis"): a student initialised from the
+ * The student's error at initialisation as a function of γ (README §3.1, "Diagnosis"): a student initialised from the
  * teacher has not learnt to read γ, so it predicts ε̂ as the teacher would at its input. On SPLAM batches with γ fixed,
  * measure ‖f_student(x_{γ,t}) − x̂_0‖ (RMS per element), where x̂_0 is the training teacher's clean estimate at x_t —
  * the clean end every point of the DDIM line shares — under the code's conditioning and the noise-level-matched one,

@@ -1,5 +1,5 @@
 /**
- * The README's SPLAM-variant tables (README §4), built from the run store — no number is typed by hand:
+ * The README's SPLAM-variant tables (README §3.1), built from the run store — no number is typed by hand:
  *   node --import tsx scripts/report-variants.ts [--store dir] [--json out.json] [--records runs.jsonl] > /tmp/variants.md
  * Runs: finished runs named `v-<data>-<variant>[-<suffix>]-s<seed>` (scripts/splam-variants.sh). A group is a name
  * without its seed; each is compared with LCM of the same data and suffix (same budget, skip and lr).
@@ -167,6 +167,27 @@ for (const suffix of ['', '-k100']) {
     else json[`curves${suffix}`] = Object.fromEntries(curves);
   }
 }
+// The ratio summary: one row per toy setting (data, skip, budget, lr), a column per main variant: ratio 2 / 4 steps.
+{
+  const cols = ['splam', 'p50', 'matched-p50', 'matched-p50-linear', 'lcm-w', 'matched-p50-w', 'p50-zero', 'matched-p50-zero'];
+  const settings = [...new Set(Object.keys(json).filter((k) => /^(ring2d|gmm16d|cond2d)/.test(k)).map((k) => k.split('/')[0]))];
+  const used = cols.filter((c) => settings.some((st) => json[`${st}/${c}`]));
+  const head: string[] = ['\n**Ratio to LCM of the same setting (2-step / 4-step same-noise error of the deterministic chain; goal ≤ 0.8 / 0.8)**; LCM of the zero-γ-projection rows is LCM with a zero γ-projection\n'];
+  const SHORT: Record<string, string> = { splam: 'SPLAM (code)', p50: 'p = 0.5', 'matched-p50': 'matched, p = 0.5', 'matched-p50-linear': 'matched, p = 0.5, linear σ_γ', 'lcm-w': 'LCM + w-emb.', 'matched-p50-w': 'matched, p = 0.5 + w-emb.', 'p50-zero': 'p = 0.5, zero γ-proj.', 'matched-p50-zero': 'matched, p = 0.5, zero γ-proj.' };
+  head.push(`| setting | LCM 2 / 4 steps | ${used.map((c) => SHORT[c]).join(' | ')} |`);
+  head.push(`|---|---|${used.map(() => '---').join('|')}|`);
+  for (const st of settings) {
+    const seeds = Object.entries(json).filter(([k]) => k.startsWith(`${st}/`)).map(([, v]) => (v as { seeds: number }).seeds);
+    const lcm = (json[`${st}/lcm`] ?? json[`${st}/lcm-zero`]) as { k: number; trainSteps: number; lr: number; sameNoise: { m: number }[] } | undefined;
+    if (!lcm) continue;
+    const cell = (c: string) => {
+      const e = json[`${st}/${c}`] as { ratio2: number; ratio4: number } | undefined;
+      return e ? `${fmt(e.ratio2)} / ${fmt(e.ratio4)}` : '';
+    };
+    head.push(`| ${st.split('-')[0]}, k = ${lcm.k}, ${lcm.trainSteps} steps, lr ${lcm.lr} (${Math.min(...seeds)}${Math.max(...seeds) > Math.min(...seeds) ? `–${Math.max(...seeds)}` : ''} seeds) | ${fmt(lcm.sameNoise[1].m)} / ${fmt(lcm.sameNoise[2].m)} | ${used.map(cell).join(' | ')} |`);
+  }
+  out.unshift(...head);
+}
 console.log(out.join('\n'));
 const jsonOut = arg('--json');
 if (jsonOut) {
@@ -176,7 +197,7 @@ if (jsonOut) {
 }
 const recordsOut = arg('--records');
 if (recordsOut) {
-  const keep = (k: string) => /^(student|student-det|teacher_[^/]+|ddim|dpmpp2m)\//.test(k) || k.startsWith('train/');
+  const keep = (k: string) => /^(student|student-det|teacher_[^/]+|ddim|dpmpp2m)\/.*\/(sameNoiseMean|sw2|coverage|highQuality|fid|precision|recall)$/.test(k) || k === 'train/loss_final' || k === 'train/steps';
   const line = (r: RunRecord) =>
     JSON.stringify({ id: r.id, name: r.name, experiment: r.experiment, createdAt: r.createdAt, config: r.params, summary: Object.fromEntries(Object.entries(r.summary).filter(([k]) => keep(k))), gitCommit: r.provenance.gitCommit, gitDirty: r.provenance.gitDirty, backend: r.provenance.backend?.name ?? null, host: r.host });
   const mine = [...all, ...(teacherRun ? [teacherRun] : [])];

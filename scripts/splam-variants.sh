@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The SPLAM-variant study of README §4: every run of its tables, by phase. Each line of a phase is one recorded run
+# The SPLAM-variant study of README §3.1: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
 #   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-k100|all   [--dry-run]
