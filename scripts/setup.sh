@@ -71,6 +71,6 @@ node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupy
 node bin/splam.mjs doctor            # backend, Chromium, Jupyter, the kernelspec just written, the store
 
 if [ "$RUN_MAIN" -eq 1 ]; then
-  echo "setup: running the main job (experiments/ring2d-splam.json), recorded in ${SPLAM_STORE:-./store}"
-  node bin/splam.mjs run experiments/ring2d-splam.json
+  echo "setup: the main job: LCM, SPLAM (the code) and SPLAM (matched + p = 0.5) on ring2d, about a minute each, recorded in ${SPLAM_STORE:-./store}"
+  node --import tsx scripts/main-job.ts
 fi
