@@ -19,7 +19,8 @@ import type { Figure } from './types.js';
 /** Where Chromium is looked for, in order, unless `SPLAM_CHROMIUM` names it. */
 export const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
-const CHROMIUM_ARGS = [
+/** The flags Chromium needs here (no sandbox as root, no GPU, nothing fetched in the background). */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
