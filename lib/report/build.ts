@@ -2,8 +2,13 @@
  * `splam report <run-id | experiment>`: a static HTML page with PNG figures, written into the store
  * (`<store>/reports/<target>/index.html`), readable without plotly, a kernel or a network.
  *
- * A run's report: its record (status, duration, seed, commit, backend), params, summary, text artifacts, and one
- * figure per metric group (keys grouped by their first path segment: `train/…`, `eval/…`). An experiment's
+ * A run's report, in reading order: the headline — a table and a figure of the student against the baselines at
+ * each evaluated step count (lib/report/headline.ts: the deterministic chain beside DDIM and DPM-Solver++ for a
+ * distillation run, FID rows for an image run); the training curves, one figure per metric against the training
+ * step (loss and gradient norm never share an axis; per-bin families such as `diag/loss/<bin>` share one);
+ * evaluation figures drawn on their own x (the one-jump error against the sub-path start, from eval.json); text
+ * artifacts, record, params and artifacts; last, the raw summary collapsed in <details>. Every figure's plotly
+ * JSON is kept beside the PNGs in `figures.json`. An experiment's
  * report: a table of its runs, one comparison figure per shared metric (aligned by step), and parallel
  * coordinates over the params that differ, coloured by a summary metric.
  */
@@ -16,6 +21,9 @@ import { parallelCoordinatesFigure } from '../viz/parcoords.js';
 import { FigureRenderer } from '../viz/png.js';
 import { comparisonFigure, curveFromSeries, trainingCurvesFigure } from '../viz/training.js';
 import type { Figure } from '../viz/types.js';
+import { axis, colour } from '../viz/style.js';
+import { isLcm, type GammaDistribution } from '../splam/gamma.js';
+import { headlineFigure, headlineOf, type Headline } from './headline.js';
 
 export interface ReportOptions {
   /** Output folder. Default `<store>/reports/<target>`. */
@@ -87,7 +95,7 @@ function page(title: string, body: string): string {
 body{font:14px/1.45 system-ui,sans-serif;margin:2em auto;max-width:1000px;color:#222;padding:0 1em}
 table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:13px}td,th{border:1px solid #ddd;padding:3px 8px;text-align:left}
 th{background:#f4f4f4}img{max-width:100%;border:1px solid #eee;margin:.5em 0}pre{background:#f7f7f7;padding:.8em;overflow:auto;font-size:12px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.8em}.meta{color:#666}
+h1{font-size:1.5em}caption{text-align:left;font-weight:600;padding-bottom:.3em}details>summary{cursor:pointer;color:#444}h2{font-size:1.2em;margin-top:1.8em}.meta{color:#666}
 </style></head><body>
 ${body}
 <p class="meta">written by <code>splam report</code> at ${esc(when(Date.now()))}</p>
@@ -98,6 +106,8 @@ ${body}
 interface PendingFigure {
   file: string;
   title: string;
+  /** What the figure is: the headline, a training curve (x = training step), an evaluation figure, an experiment's comparison. */
+  kind: 'headline' | 'curve' | 'eval' | 'comparison' | 'parcoords';
   fig: Figure;
 }
 
@@ -114,12 +124,16 @@ async function renderAll(dir: string, figs: PendingFigure[], opts: ReportOptions
   }
 }
 
-/** Write into a temporary folder, then swap it in: a crash never leaves a half-written report in place. */
+/**
+ * Write into a temporary folder, then swap it in: a crash never leaves a half-written report in place. Beside the
+ * PNGs, `figures.json` holds every figure's plotly JSON (in page order), for a frontend with plotly and for tests.
+ */
 async function writeReport(dir: string, html: string, figs: PendingFigure[], opts: ReportOptions): Promise<void> {
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   try {
     await renderAll(tmp, figs, opts);
+    await writeFile(join(tmp, 'figures.json'), JSON.stringify(figs.map((f) => ({ file: f.file, title: f.title, kind: f.kind, figure: f.fig })), null, 1) + '\n');
     await writeFile(join(tmp, 'index.html'), html);
     await rm(dir, { recursive: true, force: true });
     await rename(tmp, dir);
@@ -131,15 +145,111 @@ async function writeReport(dir: string, html: string, figs: PendingFigure[], opt
 
 const figureHtml = (f: PendingFigure) => `<h3>${esc(f.title)}</h3><img src="${esc(f.file)}" alt="${esc(f.title)}">`;
 
+/** How a metric key reads on an axis: `train/loss` → `training loss (…)`, `train/grad_norm` → `gradient norm (…)`. */
+const AXIS_NAMES: Record<string, string> = {
+  'train/loss': 'training loss (mean over the logging window)',
+  'train/grad_norm': 'gradient norm (global L2 over all parameters)',
+  'curve/fid': 'FID ↓',
+  'curve/precision': 'precision ↑',
+  'curve/recall': 'recall ↑',
+};
+export const axisName = (key: string) => AXIS_NAMES[key] ?? key;
+
+/**
+ * The curve figures of a run: one figure per metric, so quantities of different kinds and scales (loss and
+ * gradient norm, FID and precision) never share an axis; a family of keys that differ only in their last segment
+ * (`diag/loss/<bin>`, `diag/jump/t<t>`: one quantity per bin) shares one figure, at most `maxPerFigure` keys each.
+ */
+export function curveGroups(keys: readonly string[], maxPerFigure = 10): { title: string; metric: string; keys: string[] }[] {
+  const families = new Map<string, string[]>();
+  for (const k of keys) {
+    const parts = k.split('/');
+    const fam = parts.length >= 3 ? parts.slice(0, -1).join('/') + '/*' : k;
+    const list = families.get(fam) ?? [];
+    list.push(k);
+    families.set(fam, list);
+  }
+  const out: { title: string; metric: string; keys: string[] }[] = [];
+  for (const [fam, ks] of families) {
+    const metric = fam.endsWith('/*') ? `${fam.slice(0, -2)} (per ${ks.length > 1 ? 'bin' : 'key'})` : axisName(fam);
+    for (let i = 0; i < ks.length; i += maxPerFigure) {
+      const part = ks.length > maxPerFigure ? ` (${i / maxPerFigure + 1})` : '';
+      out.push({ title: (fam.endsWith('/*') ? fam.slice(0, -2) : fam) + part, metric, keys: ks.slice(i, i + maxPerFigure) });
+    }
+  }
+  return out;
+}
+
+function headlineTable(h: Headline): string {
+  const best = h.steps.map((_, j) => Math.min(...h.rows.map((r) => r.values[j] ?? Infinity)));
+  const head = `<tr><th>method</th>${h.steps.map((s) => `<th>${s} step${s === 1 ? '' : 's'}</th>`).join('')}</tr>`;
+  const body = h.rows
+    .map((r) => `<tr><td>${esc(r.label)}</td>${r.values.map((v, j) => `<td>${v === null ? '—' : v === best[j] && h.rows.length > 1 ? `<strong>${esc(fmt(v))}</strong>` : esc(fmt(v))}</td>`).join('')}</tr>`)
+    .join('');
+  return `<table class="headline"><caption>${esc(h.metricLabel)} (lowest per column in bold)</caption><thead>${head}</thead><tbody>${body}</tbody></table>${h.notes.map((n) => `<p class="meta">${esc(n)}</p>`).join('')}`;
+}
+
+function studentName(rec: RunRecord): string {
+  const params = rec.params as { kind?: string; objective?: { gamma?: GammaDistribution } };
+  const gamma = params.objective?.gamma;
+  if (params.kind === 'distill' || gamma) {
+    try {
+      return gamma && isLcm(gamma) ? 'LCM student' : 'SPLAM student';
+    } catch {
+      return 'student';
+    }
+  }
+  return 'student';
+}
+
+async function readJsonArtifact(store: RunStore, rec: RunRecord, name: string): Promise<unknown> {
+  if (!rec.artifacts.some((a) => a.name === name)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(await store.readArtifact(rec.id, name)).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 async function runReport(store: RunStore, rec: RunRecord, dir: string, opts: ReportOptions): Promise<ReportResult> {
   const series: MetricSeries[] = await store.readMetrics(rec.id);
+  const max = opts.maxFigures ?? 24;
   const figs: PendingFigure[] = [];
-  for (const g of groupKeys(series.map((s) => s.key))) {
-    if (figs.length >= (opts.maxFigures ?? 24)) break;
-    const ss = g.keys.map((k) => series.find((s) => s.key === k)!).filter((s) => s.step.length > 0);
-    if (!ss.length) continue;
-    const fig = trainingCurvesFigure(ss.map((s) => curveFromSeries(s)), { metric: g.group, log: wantsLog(ss.flatMap((s) => s.value)), title: `${g.group} — ${rec.name}` });
-    figs.push({ file: `fig-${figs.length + 1}.png`, title: g.group, fig });
+  const add = (f: Omit<PendingFigure, 'file'>) => {
+    if (figs.length < max) figs.push({ ...f, file: `fig-${figs.length + 1}.png` });
+  };
+  // 1. The headline: the student against the baselines at each step count.
+  const headline = headlineOf(rec.summary, { student: studentName(rec) });
+  if (headline) add({ title: `${headline.metricLabel} vs sampling steps`, kind: 'headline', fig: headlineFigure(headline, `${rec.name}: ${headline.metricLabel} vs sampling steps`) });
+  // 2. Curves against the training step. Series logged against something else are drawn on their own x:
+  //    eval/jump_error (by sub-path start, from eval.json), per-method series of the headline (by sampling steps).
+  const evalJson = (await readJsonArtifact(store, rec, 'eval.json')) as { jumpErrors?: { t: number; error: number }[] } | undefined;
+  const jumps = evalJson && Array.isArray(evalJson.jumpErrors) ? evalJson.jumpErrors.filter((j) => Number.isFinite(j?.t) && Number.isFinite(j?.error)) : [];
+  const headlineMethods = new Set(headline?.rows.map((r) => r.method) ?? []);
+  const notTrainingStep = (key: string) => key === 'eval/jump_error' || (key.includes('/') && headlineMethods.has(key.slice(0, key.lastIndexOf('/'))));
+  const curveSeries = series.filter((s) => s.step.length > 0 && !notTrainingStep(s.key));
+  const rank = (k: string) => (k === 'train/loss' ? 0 : k === 'train/grad_norm' ? 1 : k.startsWith('train/') ? 2 : 3);
+  const keys = curveSeries.map((s) => s.key).sort((a, b) => rank(a) - rank(b));
+  for (const g of curveGroups(keys)) {
+    const ss = g.keys.map((k) => curveSeries.find((s) => s.key === k)!);
+    const fig = trainingCurvesFigure(ss.map((s) => curveFromSeries(s, g.keys.length > 1 ? s.key.slice(s.key.lastIndexOf('/') + 1) : s.key)), { metric: g.metric, log: wantsLog(ss.flatMap((s) => s.value)), title: `${g.title} — ${rec.name}`, stepTitle: 'training step' });
+    add({ title: g.title, kind: 'curve', fig });
+  }
+  if (jumps.length) {
+    const sorted = [...jumps].sort((a, b) => a.t - b.t);
+    add({
+      title: 'one-jump error by sub-path start',
+      kind: 'eval',
+      fig: {
+        data: [{ type: 'scatter', mode: 'lines+markers', name: 'student, one jump to the data end', x: sorted.map((j) => j.t), y: sorted.map((j) => j.error), line: { color: colour(0) } }],
+        layout: {
+          title: { text: `${rec.name}: one-jump error f(x*_t, t) → x*_0 after training` },
+          xaxis: axis('sub-path start t (schedule step)'),
+          yaxis: axis('one-jump error (RMS to the exact endpoint) ↓', wantsLog(sorted.map((j) => j.error))),
+          hovermode: 'closest',
+        },
+      },
+    });
   }
   const texts: string[] = [];
   for (const a of rec.artifacts.filter((x) => x.kind === 'text')) {
@@ -147,8 +257,17 @@ async function runReport(store: RunStore, rec: RunRecord, dir: string, opts: Rep
     texts.push(`<h3>${esc(a.name)}</h3><pre>${esc(Buffer.from(bytes).toString('utf8').slice(0, 20000))}</pre>`);
   }
   const p = rec.provenance;
+  const ofKind = (k: PendingFigure['kind']) => figs.filter((f) => f.kind === k);
+  const summaryKeys = Object.keys(rec.summary).length;
   const body = [
     `<h1>Run ${esc(rec.name)} <span class="meta">${esc(rec.id)}</span></h1>`,
+    `<p class="meta">${esc([rec.experiment && `experiment ${rec.experiment}`, rec.status + (rec.crashReason ? ` (${rec.crashReason})` : ''), duration(rec), `seed ${p.seed}`, p.gitCommit ? `commit ${p.gitCommit.slice(0, 12)}${p.gitDirty ? ' (dirty)' : ''}` : ''].filter(Boolean).join(' · '))}</p>`,
+    `<h2>Headline</h2>`,
+    headline ? `${headlineTable(headline)}\n${ofKind('headline').map(figureHtml).join('\n')}` : '<p>no per-step evaluation rows in this run\'s summary (keys &lt;method&gt;/steps&lt;n&gt;/&lt;metric&gt;)</p>',
+    `<h2>Training curves</h2>${ofKind('curve').map(figureHtml).join('\n') || '<p>no metrics logged</p>'}`,
+    ofKind('eval').length ? `<h2>Evaluation</h2>${ofKind('eval').map(figureHtml).join('\n')}` : '',
+    texts.length ? `<h2>Text artifacts</h2>${texts.join('\n')}` : '',
+    `<h2>Run record</h2>`,
     kv({
       experiment: rec.experiment,
       status: rec.status + (rec.crashReason ? ` (${rec.crashReason})` : ''),
@@ -161,11 +280,10 @@ async function runReport(store: RunStore, rec: RunRecord, dir: string, opts: Rep
       tags: Object.entries(rec.tags).map(([k, v]) => `${k}=${v}`).join(', '),
       ...(rec.error ? { error: rec.error.message } : {}),
     }),
-    `<h2>Summary</h2>${kv(rec.summary)}`,
-    `<h2>Metrics</h2>${figs.map(figureHtml).join('\n') || '<p>no metrics logged</p>'}`,
-    texts.length ? `<h2>Text artifacts</h2>${texts.join('\n')}` : '',
     `<h2>Params</h2>${kv(flattenParams(rec.params))}`,
     `<h2>Artifacts</h2>${table(['name', 'kind', 'bytes'], rec.artifacts.map((a) => [a.name, a.kind, a.bytes]))}`,
+    `<h2>Raw summary</h2>`,
+    `<details class="summary"><summary>all ${summaryKeys} summary value${summaryKeys === 1 ? '' : 's'}</summary>${kv(rec.summary)}</details>`,
   ].join('\n');
   await writeReport(dir, page(`${rec.name} (${rec.id})`, body), figs, opts);
   return { kind: 'run', target: rec.id, dir, html: join(dir, 'index.html'), figures: figs.map((f) => f.file), runs: 1 };
@@ -186,7 +304,7 @@ async function experimentReport(store: RunStore, name: string, runs: RunRecord[]
     const c = compareMetric(key, runs, seriesOf.map((ss) => ss.find((s) => s.key === key)));
     if (!c.steps.length) continue;
     const vals = c.values.flat().filter((v): v is number => v !== null);
-    figs.push({ file: `fig-${figs.length + 1}.png`, title: key, fig: comparisonFigure(c, { log: wantsLog(vals), title: key }) });
+    figs.push({ file: `fig-${figs.length + 1}.png`, title: key, kind: 'comparison', fig: comparisonFigure(c, { log: wantsLog(vals), title: key, metric: axisName(key), stepTitle: 'training step' }) });
   }
   const color = opts.color ?? varying[0] ?? shared[0];
   if (opts.color && !summaryKeys.includes(opts.color)) throw new ArgumentError('splam report', '--color', opts.color, `a summary metric of these runs: ${summaryKeys.slice(0, 15).join(', ') || '(none)'}${summaryKeys.length > 15 ? ` … (${summaryKeys.length - 15} more; see splam runs show <id>)` : ''}`);
@@ -201,7 +319,7 @@ async function experimentReport(store: RunStore, name: string, runs: RunRecord[]
       });
       return row;
     });
-    figs.push({ file: `fig-${figs.length + 1}.png`, title: `parameters → ${color}`, fig: parallelCoordinatesFigure(rows, { dimensions: [...short, color], color, title: `${name}: parameters → ${color}` }) });
+    figs.push({ file: `fig-${figs.length + 1}.png`, title: `parameters → ${color}`, kind: 'parcoords', fig: parallelCoordinatesFigure(rows, { dimensions: [...short, color], color, title: `${name}: parameters → ${color}` }) });
   }
   const cols = varying.slice(0, 8);
   const runRows = runs.map((r, i) => [r.id, r.name, r.status, duration(r), ...diffKeys.slice(0, 6).map((k) => diff[k][i]), ...cols.map((k) => r.summary[k])]);

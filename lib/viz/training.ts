@@ -20,6 +20,8 @@ export interface TrainingCurvesOptions {
   /** Log-scale value axis. Default false. */
   log?: boolean;
   title?: string;
+  /** X-axis title. Default `step`; a report says `training step`. */
+  stepTitle?: string;
 }
 
 /** A stored {@link MetricSeries} (columnar) as a {@link Curve}; the label defaults to the series key. */
@@ -58,7 +60,7 @@ export function trainingCurvesFigure(series: Curve[], opts: TrainingCurvesOption
     data,
     layout: {
       title: { text: opts.title ?? metric },
-      xaxis: axis('step'),
+      xaxis: axis(opts.stepTitle ?? 'step'),
       yaxis: axis(metric, opts.log === true),
       hovermode: 'x unified',
     },
@@ -73,7 +75,7 @@ export function trainingCurvesFigure(series: Curve[], opts: TrainingCurvesOption
  * @throws ArgumentError (fn `comparisonFigure`): no runs or steps, `values` not one row per run or a row not one
  *   value per step, a non-finite step, ±∞ in a value.
  */
-export function comparisonFigure(c: MetricComparison, opts: { log?: boolean; title?: string } = {}): Figure {
+export function comparisonFigure(c: MetricComparison, opts: { log?: boolean; title?: string; stepTitle?: string; metric?: string } = {}): Figure {
   const fn = 'comparisonFigure';
   const runs = nonEmpty<MetricComparison['runs'][number]>(fn, 'c.runs', c.runs, 'runs');
   const steps = nonEmpty<number>(fn, 'c.steps', c.steps, 'steps').map((s, i) => position(fn, `c.steps[${i}]`, s));
@@ -95,8 +97,8 @@ export function comparisonFigure(c: MetricComparison, opts: { log?: boolean; tit
     data,
     layout: {
       title: { text: opts.title ?? `${c.key}: ${runs.length} run${runs.length === 1 ? '' : 's'}` },
-      xaxis: axis('step'),
-      yaxis: axis(c.key, opts.log === true),
+      xaxis: axis(opts.stepTitle ?? 'step'),
+      yaxis: axis(opts.metric ?? c.key, opts.log === true),
       hovermode: 'x unified',
     },
   };

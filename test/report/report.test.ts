@@ -24,14 +24,14 @@ async function storeWithRuns(): Promise<{ dir: string; ids: string[] }> {
   return { dir, ids };
 }
 
-test('a run report is an HTML page in the store with one non-blank PNG per metric group, its params and text artifacts', async () => {
+test('a run report is an HTML page in the store with one non-blank PNG per metric, its params and text artifacts', async () => {
   const { dir, ids } = await storeWithRuns();
   const store = await openStore(dir);
   try {
     const r = await writeRunReport(store, ids[0]);
     assert.equal(r.kind, 'run');
     assert.equal(r.dir, join(dir, 'reports', ids[0]));
-    assert.deepEqual(r.figures, ['fig-1.png'], 'train/loss and train/grad_norm form one group');
+    assert.deepEqual(r.figures, ['fig-1.png', 'fig-2.png'], 'train/loss and train/grad_norm on figures of their own (no headline: no per-step eval rows)');
     const html = readFileSync(r.html, 'utf8');
     assert.match(html, /<img src="fig-1.png"/);
     assert.match(html, /final loss 0.001/, 'text artifact inlined');
