@@ -4,8 +4,8 @@
  * headless Chromium (playwright-core, the flags of png.ts), and look at every output:
  *
  * - every figure output (a display bundle with `application/vnd.plotly.v1+json`) is an `<img>` that loaded, is laid
- *   out at a visible size, is not blank on screen (pixels.ts) and has data ink: the displayed image differs from the
- *   same figure rendered with its traces hidden (the measure of png.ts `dataInk`);
+ *   out at a visible size, is not blank on screen (pixels.ts) and has data ink: inside the plot area the displayed image
+ *   differs from the same figure rendered with its traces hidden (png.ts `dataInk`, without the legend);
  * - every declared figure (`metadata.splam.figures`) is among those visible figures;
  * - no output is an empty box (nothing visible in it: the failure of a plotly-only bundle outside JupyterLab) and none
  *   is an error (an `error` output, a stderr stream, or what the page shows as stderr).
@@ -178,6 +178,28 @@ const PAGE_SCRIPT = `(() => {
 
 const joinText = (t: string | string[] | undefined) => (Array.isArray(t) ? t.join('') : (t ?? ''));
 
+/** Trace types that ignore `opacity` (or have no axes to keep): hidden with `visible: false` instead. */
+const NO_OPACITY = new Set(['parcoords', 'parcats', 'table', 'sankey', 'sunburst', 'treemap', 'icicle', 'pie', 'funnelarea', 'indicator']);
+
+/** The figure with its traces drawn invisibly (opacity 0 keeps axes, autorange and layout), as png.ts `dataInk` does. */
+export function withoutTraces(fig: Figure): Figure {
+  return { ...fig, data: fig.data.map((t) => (NO_OPACITY.has(String((t as { type?: unknown }).type)) ? { ...t, visible: false } : { ...t, opacity: 0 })) } as Figure;
+}
+
+/** Both images cut to the plot area (so a legend, whose symbols fade with their traces, is not data ink). */
+async function cropBoth(a: Buffer, b: Buffer, area: { left: number; top: number; width: number; height: number } | null): Promise<[Buffer, Buffer]> {
+  if (!area || area.width < 4 || area.height < 4) return [a, b];
+  const sharp = (await import('sharp')).default;
+  const meta = await sharp(a).metadata();
+  const left = Math.max(0, area.left);
+  const top = Math.max(0, area.top);
+  const width = Math.min(area.width, (meta.width ?? 0) - left);
+  const height = Math.min(area.height, (meta.height ?? 0) - top);
+  if (width < 4 || height < 4) return [a, b];
+  const cut = (x: Buffer) => sharp(x).extract({ left, top, width, height }).png().toBuffer();
+  return [await cut(a), await cut(b)];
+}
+
 /** Consecutive stream outputs of one name as one, as nbconvert shows them (its coalesce_streams step). */
 export function coalesceStreams(outputs: readonly Output[]): Output[] {
   const out: Output[] = [];
@@ -250,9 +272,8 @@ export async function checkNotebookInBrowser(file: string, opts: BrowserCheckOpt
             continue;
           }
           const shown = Buffer.from(m[1], 'base64');
-          const hiddenFig = { ...plotly, data: plotly.data.map((t) => ({ ...t, opacity: 0 })) } as Figure;
-          const bare = await renderer.render(hiddenFig, { width: img.naturalWidth, height: img.naturalHeight, scale: 1 });
-          seenFig.ink = await pixelDifference(shown, bare);
+          const bare = await renderer.render(withoutTraces(plotly), { width: img.naturalWidth, height: img.naturalHeight, scale: 1 });
+          seenFig.ink = await pixelDifference(...(await cropBoth(shown, bare, await renderer.plotArea())));
           if (seenFig.ink < MIN_DATA_INK) {
             problems.push(`${label}: no data ink (${seenFig.ink.toFixed(5)} of the pixels differ from the figure without its traces, under ${MIN_DATA_INK})`);
             continue;

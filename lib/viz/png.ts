@@ -117,6 +117,18 @@ export class FigureRenderer {
     return await page.locator('#fig').screenshot({ type: 'png', animations: 'disabled' });
   }
 
+  /**
+   * The plot area (inside the axes' margins) of the figure rendered last, in image pixels: plotly's
+   * `_fullLayout._size` times the scale. What a data-ink measure looks at, so that the legend does not count.
+   */
+  async plotArea(): Promise<{ left: number; top: number; width: number; height: number } | null> {
+    if (!this.#page) return null;
+    const s = (await this.#page.evaluate("(() => { const l = document.getElementById('fig')._fullLayout; return l && l._size ? { l: l._size.l, t: l._size.t, w: l._size.w, h: l._size.h } : null; })()")) as { l: number; t: number; w: number; h: number } | null;
+    if (!s) return null;
+    const k = this.#scale;
+    return { left: Math.round(s.l * k), top: Math.round(s.t * k), width: Math.round(s.w * k), height: Math.round(s.h * k) };
+  }
+
   async close(): Promise<void> {
     const b = this.#context;
     this.#context = null;
