@@ -49,7 +49,8 @@ export function trainingCurvesFigure(series: Curve[], opts: TrainingCurvesOption
     const points = nonEmpty<Curve['points'][number]>(FN, `series[${i}].points`, c.points, 'points { step, value }');
     return {
       type: 'scatter',
-      mode: 'lines',
+      // A curve of one point (a quick run that logged once) has no line to draw: show the point.
+      mode: points.length < 2 ? 'lines+markers' : 'lines',
       name: labels[i],
       x: points.map((p, j) => position(FN, `series[${i}].points[${j}].step`, p.step)),
       y: points.map((p, j) => datum(FN, `series[${i}].points[${j}].value`, p.value)),
@@ -91,7 +92,8 @@ export function comparisonFigure(c: MetricComparison, opts: { log?: boolean; tit
       x.push(steps[i]);
       y.push(datum(fn, `c.values[${r}][${i}]`, v));
     });
-    return { type: 'scatter', mode: 'lines', name: repeated(names[r]) ? `${names[r]} (${run.id})` : names[r], x, y, line: { color: colour(r) } };
+    // A run with one logged point has no line to draw: show the point.
+    return { type: 'scatter', mode: x.length < 2 ? 'lines+markers' : 'lines', name: repeated(names[r]) ? `${names[r]} (${run.id})` : names[r], x, y, line: { color: colour(r) } };
   });
   return {
     data,

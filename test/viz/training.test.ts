@@ -72,3 +72,10 @@ test('a comparison whose values do not match its runs or steps fails naming the 
   assertArgumentError(() => comparisonFigure({ ...c, values: [c.values[0], [1, 2], c.values[2]] }), { fn: 'comparisonFigure', arg: 'c.values[1]', value: 'length 2' });
   assertArgumentError(() => comparisonFigure({ ...c, runs: [] }), { arg: 'c.runs' });
 });
+
+test('a curve or a run with one point shows it as a marker (a line of one point draws nothing); longer ones stay lines', () => {
+  const fig = trainingCurvesFigure([{ label: 'one', points: [{ step: 30, value: 0.3 }] }, { label: 'two', points: [{ step: 0, value: 1 }, { step: 5, value: 0.5 }] }], { metric: 'loss' });
+  assert.deepEqual(fig.data.map((t) => (t as ScatterTrace).mode), ['lines+markers', 'lines']);
+  const c: MetricComparison = { key: 'train/loss', steps: [0, 10], runs: [{ id: 'a', name: 'a' }, { id: 'b', name: 'b' }] as MetricComparison['runs'], values: [[null, 0.4], [1, 0.5]], paramsDiff: {} } as unknown as MetricComparison;
+  assert.deepEqual(comparisonFigure(c).data.map((t) => (t as ScatterTrace).mode), ['lines+markers', 'lines']);
+});
