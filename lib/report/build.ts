@@ -23,7 +23,7 @@ import { comparisonFigure, curveFromSeries, trainingCurvesFigure } from '../viz/
 import type { Figure } from '../viz/types.js';
 import { axis, colour } from '../viz/style.js';
 import { isLcm, type GammaDistribution } from '../splam/gamma.js';
-import { headlineFigure, headlineOf, type Headline } from './headline.js';
+import { experimentHeadlineOf, headlineFigure, headlineOf, type Headline } from './headline.js';
 
 export interface ReportOptions {
   /** Output folder. Default `<store>/reports/<target>`. */
@@ -297,6 +297,9 @@ async function experimentReport(store: RunStore, name: string, runs: RunRecord[]
   const diff = paramsDiff(runs);
   const diffKeys = Object.keys(diff).filter((k) => !k.startsWith('name'));
   const figs: PendingFigure[] = [];
+  // The headline first: every run's student against the baselines at each step count.
+  const headline = experimentHeadlineOf(runs.map((r) => ({ id: r.id, name: r.name, summary: r.summary, student: studentName(r) })));
+  if (headline) figs.push({ file: 'fig-1.png', title: `${headline.metricLabel} vs sampling steps`, kind: 'headline', fig: headlineFigure(headline, `${name}: ${headline.metricLabel} vs sampling steps`) });
   const seriesOf = await Promise.all(runs.map((r) => store.readMetrics(r.id)));
   const metricKeys = [...new Set(seriesOf.flatMap((ss) => ss.filter((s) => s.step.length > 1).map((s) => s.key)))];
   for (const key of metricKeys) {
@@ -326,8 +329,10 @@ async function experimentReport(store: RunStore, name: string, runs: RunRecord[]
   const body = [
     `<h1>Experiment ${esc(name)}</h1>`,
     `<p>${runs.length} run${runs.length === 1 ? '' : 's'}; params that differ: ${esc(diffKeys.join(', ') || 'none')}</p>`,
+    ...(headline ? ['<h2>Headline</h2>', headlineTable(headline), ...figs.filter((f) => f.kind === 'headline').map(figureHtml)] : []),
+    '<h2>Runs</h2>',
     table(['id', 'name', 'status', 'duration', ...diffKeys.slice(0, 6), ...cols], runRows),
-    `<h2>Figures</h2>${figs.map(figureHtml).join('\n') || '<p>no metric series to compare</p>'}`,
+    `<h2>Figures</h2>${figs.filter((f) => f.kind !== 'headline').map(figureHtml).join('\n') || '<p>no metric series to compare</p>'}`,
   ].join('\n');
   await writeReport(dir, page(`experiment ${name}`, body), figs, opts);
   return { kind: 'experiment', target: name, dir, html: join(dir, 'index.html'), figures: figs.map((f) => f.file), runs: runs.length };

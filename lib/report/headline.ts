@@ -123,3 +123,34 @@ export function headlineFigure(h: Headline, title: string): Figure {
   fig.layout.meta = { splamFigure: 'headline' };
   return fig;
 }
+
+/**
+ * The headline of an experiment: each run's own headline rows, the student's named by the run (`<run>: SPLAM
+ * student, deterministic chain`), a baseline listed once where every run measured the same numbers (the exact
+ * teacher on the same evaluation noise) and per run otherwise. Runs whose headline metric differs from the
+ * first run's are left out. Null when no run has one.
+ */
+export function experimentHeadlineOf(runs: { id: string; name: string; summary: Record<string, unknown>; student?: string }[]): Headline | null {
+  const each = runs.map((r) => ({ r, h: headlineOf(r.summary, { student: r.student }) })).filter((x): x is { r: (typeof runs)[number]; h: Headline } => x.h !== null);
+  if (!each.length) return null;
+  const metric = each[0].h.metric;
+  const kept = each.filter((x) => x.h.metric === metric);
+  const steps = [...new Set(kept.flatMap((x) => x.h.steps))].sort((a, b) => a - b);
+  const names = kept.map((x) => x.r.name || x.r.id);
+  const runLabel = (i: number) => (names.filter((n) => n === names[i]).length > 1 ? `${names[i]} (${kept[i].r.id})` : names[i]);
+  const studentish = (m: string) => m === 'student' || /^(student|splam|lcm)/i.test(m);
+  const rows: HeadlineRow[] = [];
+  const baselines: HeadlineRow[] = [];
+  kept.forEach(({ h }, i) => {
+    for (const row of h.rows) {
+      const values = steps.map((s) => (h.steps.includes(s) ? row.values[h.steps.indexOf(s)] : null));
+      if (studentish(row.method) || kept.length === 1) {
+        rows.push({ method: row.method, label: kept.length === 1 ? row.label : `${runLabel(i)}: ${row.label}`, values });
+        continue;
+      }
+      const same = baselines.find((b) => b.method === row.method && b.values.every((v, j) => v === values[j]));
+      if (!same) baselines.push({ method: row.method, label: baselines.some((b) => b.method === row.method) || kept.some((x, j) => j !== i && x.h.rows.some((o) => o.method === row.method && JSON.stringify(o.values) !== JSON.stringify(row.values))) ? `${runLabel(i)}: ${row.label}` : row.label, values });
+    }
+  });
+  return { metric, metricLabel: kept[0].h.metricLabel, steps, rows: [...rows, ...baselines], notes: kept[0].h.notes };
+}

@@ -12,7 +12,7 @@ import { runConfigFile } from '../../lib/experiments/runner.js';
 import { spladSummaryOf } from '../../lib/experiments/splad.js';
 import { openStore } from '../../lib/track/index.js';
 import { curveGroups, writeRunReport } from '../../lib/report/build.js';
-import { headlineOf } from '../../lib/report/headline.js';
+import { experimentHeadlineOf, headlineOf } from '../../lib/report/headline.js';
 import type { Figure, ScatterTrace } from '../../lib/viz/types.js';
 import { NO_GIT, ROOT, tempDir } from '../track/helpers.js';
 
@@ -44,7 +44,7 @@ async function reportOf(storeDir: string, id: string) {
   const store = await openStore(storeDir);
   try {
     const r = await writeRunReport(store, id);
-    const rec = await store.getRun(id);
+    const rec = r.kind === 'run' ? await store.getRun(id) : (await store.listRuns({ experiment: id }))[0];
     return { r, rec, html: readFileSync(r.html, 'utf8'), figs: figuresOf(r.dir) };
   } finally {
     await store.close();
@@ -155,4 +155,22 @@ test('curve groups: one figure per metric; only a family of per-bin keys shares 
   assert.deepEqual(h.rows[0].values, [0.5, 0.3], 'the deterministic chain, not the fresh-noise sampler (9)');
   assert.deepEqual(h.rows[2].values, [null, 0.2]);
   assert.equal(headlineOf({ 'train/loss_final': 1 }), null);
+});
+
+test('an experiment report leads with the headline too: each run\'s student, the shared baselines once', async () => {
+  const { store } = await distillRun();
+  const { r, html, figs } = await reportOf(store, 'quick');
+  assert.equal(r.kind, 'experiment');
+  assert.equal(figs[0].kind, 'headline');
+  assert.equal(/<img src="([^"]+)"/.exec(html)?.[1], figs[0].file);
+  assert.ok(html.indexOf('<table class="headline">') < html.indexOf('<h2>Runs</h2>'));
+  for (const f of figs.filter((x) => x.kind === 'comparison')) assert.equal(f.figure.layout.xaxis!.title.text, 'training step', f.title);
+  const s = (chain: number, ddim: number) => ({ 'student/steps1/sameNoiseMean': chain, 'student-det/steps2/sameNoiseMean': chain / 2, 'ddim/steps1/sameNoiseMean': ddim, 'ddim/steps2/sameNoiseMean': ddim / 2 });
+  const h = experimentHeadlineOf([
+    { id: 'a', name: 'lcm', summary: s(1, 3), student: 'LCM student' },
+    { id: 'b', name: 'splam', summary: s(2, 3), student: 'SPLAM student' },
+  ]);
+  assert.ok(h);
+  assert.deepEqual(h.rows.map((x) => x.label), ['lcm: LCM student, deterministic chain', 'splam: SPLAM student, deterministic chain', 'DDIM on the exact teacher']);
+  assert.deepEqual(h.rows[1].values, [2, 1]);
 });
