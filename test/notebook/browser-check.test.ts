@@ -1,8 +1,8 @@
 /**
  * The real-browser check itself (lib/notebook/browser-check.ts), on a tiny hand-made executed notebook: one good
  * figure bundle (after two stdout streams, which nbconvert shows as one) (plotly JSON + a PNG of it + text), one output that is an empty box in a frontend without a plotly
- * renderer (a plotly-only bundle), one error output, one figure whose PNG has no data ink (the figure drawn without
- * its traces), and one declared figure that is never shown. The check must pass the good figure and name each of the
+ * renderer (a plotly-only bundle), one error output, one figure whose PNG has no data ink (one-point lines: only its
+ * legend is drawn), and one declared figure that is never shown. The check must pass the good figure and name each of the
  * others, so a checker that passes everything, or fails everything, fails this test.
  * In CI (CI=true) a missing nbconvert or Chromium fails the test; elsewhere it skips with the reason.
  */
@@ -58,9 +58,14 @@ test('the browser check passes a good figure and names an empty output box, an e
   const renderer = new FigureRenderer();
   try {
     const good = figure('good-figure');
-    const inkless = figure('inkless-figure');
+    // Two one-point line traces (notebook 07's old quick training figure): nothing in the plot area, but the legend
+    // shows their symbols, which fade with the traces: data ink is what the plot area shows, not the legend.
+    const inkless = {
+      data: [0, 1].map((i) => ({ type: 'scatter', mode: 'lines', name: `run ${i}`, x: [30], y: [0.3 + i], line: { width: 3, color: i ? '#d62728' : '#1f77b4' } })),
+      layout: { title: { text: 'inkless' }, width: SIZE.width, height: SIZE.height, showlegend: true, meta: { splamFigure: 'inkless-figure' } },
+    } as unknown as Figure;
     const png = (await renderer.render(good, SIZE)).toString('base64');
-    const bare = (await renderer.render({ ...inkless, data: inkless.data.map((d) => ({ ...d, opacity: 0 })) } as Figure, SIZE)).toString('base64');
+    const bare = (await renderer.render(inkless, SIZE)).toString('base64');
     const nb = {
       nbformat: 4,
       nbformat_minor: 5,
