@@ -128,6 +128,9 @@ export class BrowserSession {
   #context: BrowserContext | null = null;
   #userDir: string | null = null;
 
+  /** @param allow the request URLs that may load (default: files and data: URLs only; a local server needs its origin). */
+  constructor(readonly allow: RegExp = /^(file|data):/) {}
+
   async page(): Promise<Page> {
     if (!this.#context) {
       const { chromium } = await import('playwright-core');
@@ -136,7 +139,7 @@ export class BrowserSession {
       this.#userDir = await mkdtemp(join(tmpdir(), 'splam-browser-check-'));
       this.#context = await chromium.launchPersistentContext(this.#userDir, { executablePath: findChromium(), args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
       // A closed network: only the page itself, its data: images and Debian's local scripts (file://) load.
-      await this.#context.route('**/*', (route) => (/^(file|data):/.test(route.request().url()) ? route.continue() : route.abort()));
+      await this.#context.route('**/*', (route) => (this.allow.test(route.request().url()) ? route.continue() : route.abort()));
     }
     return await this.#context.newPage();
   }
