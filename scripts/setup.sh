@@ -32,7 +32,7 @@ DEBIAN_PACKAGES=(
   g++ make libdnnl-dev  # the native backend: splam-native addon (native/) built against oneDNN, the default engine
   slurm-wlm munge     # splam sweep --engine slurm: test/slurm/ runs on a single-node cluster (scripts/slurm-start.sh)
   postgresql          # the PostgreSQL run store (SPLAM_STORE=postgres://…): its tests run on a private cluster (scripts/pg-start.sh)
-  python3-venv        # .venv-jupyterlab/: JupyterLab for the notebooks' browser check (scripts/jupyterlab-venv.sh)
+  python3-venv        # .venv-jupyterlab*/: JupyterLab for the notebooks' browser check (scripts/jupyterlab-venv.sh)
 )
 
 # The benchmarks' peers (bench/engine.ts, bench/solvers.ts): only with --with-bench; tests never need them.
@@ -68,7 +68,7 @@ echo "setup: building the native addon (native/, against Debian's oneDNN)"
 if [ "$(npm config get nodedir 2>/dev/null)" = "undefined" ] && [ -f /usr/include/node/node_api.h ]; then export npm_config_nodedir=/usr; fi
 npm run --silent build:native >/dev/null || { echo "setup: the native addon failed to build; rerun: npm run build:native" >&2; exit 1; }
 
-bash scripts/jupyterlab-venv.sh      # JupyterLab + plotly's renderer in .venv-jupyterlab/ (pip), for the notebooks' browser check
+bash scripts/jupyterlab-venv.sh      # JupyterLab in .venv-jupyterlab/, and with plotly's renderer in .venv-jupyterlab-plotly/ (pip), for the notebooks' browser check
 node bin/splam.mjs notebook kernel   # the project-local tslab kernelspec (.jupyter/) and how to open the notebooks here
 node bin/splam.mjs doctor            # backend, Chromium, Jupyter, the kernelspec just written, the store
 

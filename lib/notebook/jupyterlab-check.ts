@@ -110,6 +110,17 @@ export async function startJupyterLab(rootDir: string, opts: { plotlyRenderer: b
   };
 }
 
+/** Stop the kernels that opening notebooks started (one tslab each), so they do not pile up over many notebooks. */
+export async function shutdownSessions(server: LabServer): Promise<void> {
+  const auth = { headers: { Authorization: `token ${server.token}` } };
+  try {
+    const sessions = (await (await fetch(`${server.url}/api/sessions`, auth)).json()) as { id: string }[];
+    for (const s of sessions) await fetch(`${server.url}/api/sessions/${s.id}`, { ...auth, method: 'DELETE' });
+  } catch {
+    // the server is gone: nothing to stop
+  }
+}
+
 export interface LabCheckReport {
   notebook: string;
   plotlyRenderer: boolean;
@@ -166,6 +177,7 @@ export async function checkNotebookInJupyterLab(server: LabServer, browser: Brow
     report.problems.push(`${name} in JupyterLab: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     await page.close().catch(() => {});
+    await shutdownSessions(server);
   }
   return report;
 }

@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { declaredFigures, executeNotebook, jupyterPath, kernelSpec, KERNEL_NAME, listNotebooks, resolveNotebook, writeKernelspec, PROJECT_ROOT } from '../../lib/notebook/jupyter.js';
 import { FigureRenderer, dataInk } from '../../lib/viz/png.js';
 import { BrowserSession, browserCheckTools, checkNotebookInBrowser } from '../../lib/notebook/browser-check.js';
+import { LAB_ALLOW, checkNotebookInJupyterLab, jupyterLabTools, startJupyterLab } from '../../lib/notebook/jupyterlab-check.js';
 import { isBlank, pixelStats } from '../../lib/viz/pixels.js';
 import { ArgumentError } from '../../lib/errors.js';
 import { tempDir } from '../track/helpers.js';
@@ -68,7 +69,7 @@ test('notebook references resolve by prefix; an unknown one lists the choices; t
   assert.equal(r.status, 2, r.stderr);
 });
 
-test('every notebook executes through Jupyter in quick mode with no error output and shows every figure it declares; a figure is not blank; in nbconvert HTML opened in Chromium every declared figure is a visible image with data ink and no output is empty or an error', { timeout: 30 * 60_000 }, async (t) => {
+test('every notebook executes through Jupyter in quick mode with no error output and shows every figure it declares; a figure is not blank; in nbconvert HTML opened in Chromium every declared figure is a visible image with data ink and no output is empty or an error; in JupyterLab (with and without plotly\'s renderer) every figure output is visible', { timeout: 30 * 60_000 }, async (t) => {
   if (process.env.SPLAM_SKIP_NOTEBOOKS === '1') {
     t.skip('SPLAM_SKIP_NOTEBOOKS=1');
     return;
@@ -81,7 +82,11 @@ test('every notebook executes through Jupyter in quick mode with no error output
   const ci = process.env.CI === 'true' || process.env.CI === '1';
   if (tools.missing.length && ci) assert.fail(`the browser check cannot run in CI: ${tools.missing.join('; ')}`);
   if (tools.missing.length) process.stderr.write(`# browser check not run here: ${tools.missing.join('; ')}\n`);
-  const browser = new BrowserSession();
+  const lab = jupyterLabTools();
+  if (lab.missing.length && ci) assert.fail(`the JupyterLab check cannot run in CI: ${lab.missing.join('; ')}`);
+  if (lab.missing.length) process.stderr.write(`# JupyterLab check not run here: ${lab.missing.join('; ')}\n`);
+  const browser = new BrowserSession(LAB_ALLOW);
+  const copies: string[] = [];
   try {
     for (const f of notebooks) {
       const r = await executeNotebook(f, { quick: true, storeDir: store, outDir: out, timeout: 300 });
@@ -105,6 +110,22 @@ test('every notebook executes through Jupyter in quick mode with no error output
         const b = await checkNotebookInBrowser(r.output, { htmlDir: join(out, 'html'), renderer, browser, declared: declaredFigures(f) });
         process.stderr.write(`# ${basename(f)}: browser check ${b.problems.length ? 'FAILED' : 'ok'}, ${b.figures.filter((x) => x.visible).length}/${b.figures.length} figures visible\n`);
         assert.deepEqual(b.problems, [], `${basename(f)}: in nbconvert HTML in Chromium`);
+      }
+      copies.push(r.output);
+    }
+    // The same executed copies in JupyterLab, plain and with plotly's renderer: a visible figure in each figure output.
+    if (!lab.missing.length) {
+      for (const plotlyRenderer of [false, true]) {
+        const server = await startJupyterLab(out, { plotlyRenderer });
+        try {
+          for (const file of copies) {
+            const l = await checkNotebookInJupyterLab(server, browser, file);
+            process.stderr.write(`# ${basename(file)}: JupyterLab ${plotlyRenderer ? 'with' : 'without'} plotly's renderer ${l.problems.length ? 'FAILED' : 'ok'}, ${l.cells.length} figure cells\n`);
+            assert.deepEqual(l.problems, [], `${basename(file)}: in JupyterLab`);
+          }
+        } finally {
+          await server.stop();
+        }
       }
     }
   } finally {
