@@ -37,7 +37,23 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
   return null;
 }
 
-/** The Jupyter front ends on PATH, JupyterLab first. */
+/**
+ * The project-local JupyterLab with plotly's renderer that `scripts/jupyterlab-venv.sh` (run by setup) builds:
+ * `$SPLAM_JUPYTERLAB_VENV`, else `.venv-jupyterlab-plotly/` in the repository.
+ */
+export function projectJupyterLab(env: NodeJS.ProcessEnv = process.env): Frontend | null {
+  const venv = env.SPLAM_JUPYTERLAB_VENV ?? join(PROJECT_ROOT, '.venv-jupyterlab-plotly');
+  const path = join(venv, 'bin', 'jupyter-lab');
+  try {
+    accessSync(path, constants.X_OK);
+  } catch {
+    return null;
+  }
+  const rel = relative(PROJECT_ROOT, venv);
+  return { command: `${rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : venv}/bin/jupyter lab`, path };
+}
+
+/** The Jupyter front ends on PATH, JupyterLab first, then the project's own JupyterLab ({@link projectJupyterLab}). */
 export function jupyterFrontends(env: NodeJS.ProcessEnv = process.env): Frontend[] {
   const out: Frontend[] = [];
   for (const [exe, command] of [
@@ -47,6 +63,8 @@ export function jupyterFrontends(env: NodeJS.ProcessEnv = process.env): Frontend
     const path = which(exe, env);
     if (path) out.push({ command, path });
   }
+  const own = projectJupyterLab(env);
+  if (own) out.push(own);
   return out;
 }
 
@@ -73,7 +91,7 @@ export function openHints(env: NodeJS.ProcessEnv = process.env, dir = 'notebooks
   const lines = frontends.length
     ? [`open the notebooks with:  ${openCommand(frontends[0], dir)}`, ...frontends.slice(1).map((f) => `                      or:  ${openCommand(f, dir)}`)]
     : [
-        `no Jupyter front end is installed (neither jupyter lab nor jupyter notebook is on PATH); to get one:`,
+        `no Jupyter front end is installed (neither jupyter lab nor jupyter notebook is on PATH, no project JupyterLab from scripts/jupyterlab-venv.sh); to get one:`,
         `  apt-get install -y ${FRONTEND_PACKAGE}, then:  ${openCommand({ command: 'jupyter notebook', path: '' }, dir)}`,
       ];
   lines.push(`run them headless:        node bin/splam.mjs notebook run 00   (executed copies in ${relative(PROJECT_ROOT, EXECUTED_DIR)}/)`);

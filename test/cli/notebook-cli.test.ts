@@ -70,7 +70,7 @@ test('notebook run --out under a dot-folder exits 2 with one line naming it, bef
 test('notebook kernel prints the open command of an installed front end only, else how to install one', async () => {
   const bin = path.join(dir, 'bin');
   mkdirSync(bin, { recursive: true });
-  const none = await splamInProcess(['notebook', 'kernel'], { PATH: path.join(dir, 'empty') });
+  const none = await splamInProcess(['notebook', 'kernel'], { PATH: path.join(dir, 'empty'), SPLAM_JUPYTERLAB_VENV: path.join(dir, 'no-venv') });
   assert.equal(none.code, 0, none.err);
   assert.doesNotMatch(none.out, /^open the notebooks with:/m, 'no command for a front end that is not there');
   assert.match(none.out, /no Jupyter front end is installed/);
@@ -84,4 +84,14 @@ test('notebook kernel prints the open command of an installed front end only, el
   assert.equal(some.code, 0, some.err);
   assert.match(some.out, /^open the notebooks with: {2}JUPYTER_PATH=\S+\/\.jupyter jupyter lab notebooks\/$/m);
   assert.doesNotMatch(some.out, /jupyter notebook/);
+
+  // The project's own JupyterLab (scripts/jupyterlab-venv.sh), when nothing is on PATH.
+  const venv = path.join(dir, 'venv');
+  mkdirSync(path.join(venv, 'bin'), { recursive: true });
+  writeFileSync(path.join(venv, 'bin', 'jupyter-lab'), '#!/bin/sh\nexit 0\n');
+  chmodSync(path.join(venv, 'bin', 'jupyter-lab'), 0o755);
+  const own = await splamInProcess(['notebook', 'kernel'], { PATH: path.join(dir, 'empty'), SPLAM_JUPYTERLAB_VENV: venv });
+  assert.equal(own.code, 0, own.err);
+  assert.match(own.out, new RegExp(`^open the notebooks with: {2}JUPYTER_PATH=\\S+ ${venv.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/bin/jupyter lab notebooks/$`, 'm'));
+  assert.doesNotMatch(own.out, /no Jupyter front end/);
 });
