@@ -6,7 +6,9 @@
  * - {@link runsToCsv} / {@link runsToJson} / {@link seriesToCsv}: the runs table (one row per run, params,
  *   summary metrics and tags as `params.*`, `metrics.*`, `tags.*` columns) and long-format series.
  */
-import type { JsonValue, MetricComparison, MetricSeries, Params, RunRecord } from './types.js';
+import { ArgumentError } from '../errors.js';
+import { checkMetricKey } from './validate.js';
+import type { ExportOptions, JsonValue, MetricComparison, MetricSeries, Params, RunQuery, RunRecord, RunStore } from './types.js';
 
 /** Set an own property, even one named `__proto__` (plain assignment would change the prototype). */
 function setOwn<T>(obj: Record<string, T>, key: string, value: T): void {
@@ -134,4 +136,27 @@ export function runsToJson(records: readonly RunRecord[], series?: ReadonlyMap<s
     return { ...base, series: list.map((s) => ({ ...s, value: s.value.map(enc) })) };
   });
   return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** What {@link compareRuns} and {@link exportRunsOf} read: any store's records and series. */
+type StoreReads = Pick<RunStore, 'getRun' | 'listRuns' | 'readMetrics'>;
+
+/** `RunStore.compare` for every backend: the runs' records and their series of `key`, aligned by step. */
+export async function compareRuns(store: StoreReads, ids: readonly string[], key: string): Promise<MetricComparison> {
+  checkMetricKey('compare', key);
+  if (!Array.isArray(ids) || ids.length === 0) throw new ArgumentError('compare', 'ids', ids, 'one or more run ids');
+  const records = await Promise.all(ids.map((id) => store.getRun(id)));
+  const series = await Promise.all(ids.map(async (id) => (await store.readMetrics(id, [key]))[0]));
+  return compareMetric(key, records, series);
+}
+
+/** `RunStore.exportRuns` for every backend: CSV or JSON of the selected runs, with their series when asked. */
+export async function exportRunsOf(store: StoreReads, query: RunQuery, opts: ExportOptions): Promise<string> {
+  if (opts?.format !== 'csv' && opts?.format !== 'json') throw new ArgumentError('exportRuns', 'format', opts?.format, 'csv or json');
+  const runs = await store.listRuns(query);
+  if (!opts.series) return opts.format === 'csv' ? runsToCsv(runs) : runsToJson(runs);
+  const series = new Map<string, MetricSeries[]>();
+  for (const r of runs) series.set(r.id, await store.readMetrics(r.id));
+  if (opts.format === 'json') return runsToJson(runs, series);
+  return seriesToCsv(runs.map((r) => ({ id: r.id, series: series.get(r.id) ?? [] })));
 }

@@ -11,7 +11,7 @@ import { ArgumentError, StoreError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
 import { MetricWriter } from './metrics-log.js';
 import { checkArtifactName, inside, type StorePaths } from './paths.js';
-import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkTags, cloneJson } from './validate.js';
+import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkSummary, checkTags, cloneJson } from './validate.js';
 import { ARTIFACT_KINDS, type ArtifactInfo, type ArtifactKind, type JsonValue, type Params, type Run, type RunError, type RunRecord } from './types.js';
 
 /** What a handle needs from its store. */
@@ -182,15 +182,6 @@ export class FileRun implements Run {
     });
   }
 
-  #checkSummary(fn: string, values: Record<string, number>): Record<string, number> {
-    if (typeof values !== 'object' || values === null) throw new ArgumentError(fn, 'summary', values, 'an object of numbers');
-    for (const [k, v] of Object.entries(values)) {
-      checkMetricKey(fn, k);
-      checkMetricValue(fn, k, v);
-    }
-    return values;
-  }
-
   /** Latest logged values overlaid by explicit ones. */
   #summary(): Record<string, number> {
     return { ...Object.fromEntries([...this.#latest].map(([k, p]) => [k, p.value])), ...this.#explicit };
@@ -198,7 +189,7 @@ export class FileRun implements Run {
 
   async setSummary(values: Record<string, number> = {}): Promise<void> {
     this.#open('setSummary');
-    this.#explicit = { ...this.#explicit, ...this.#checkSummary('setSummary', values) };
+    this.#explicit = { ...this.#explicit, ...checkSummary('setSummary', values) };
     const summary = this.#summary();
     await this.#commit((rec) => {
       rec.summary = summary;
@@ -240,7 +231,7 @@ export class FileRun implements Run {
 
   async #end(fn: string, status: 'finished' | 'failed', error: RunError | null, summary?: Record<string, number>): Promise<RunRecord> {
     this.#open(fn);
-    if (summary !== undefined) this.#explicit = { ...this.#explicit, ...this.#checkSummary(fn, summary) };
+    if (summary !== undefined) this.#explicit = { ...this.#explicit, ...checkSummary(fn, summary) };
     // Write the points first: on a full disk this throws and the run stays open, so finish/fail can be retried.
     this.#writer.flushSync();
     this.close(true);

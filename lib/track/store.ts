@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ArgumentError, StoreError } from '../errors.js';
 import { writeFileAtomic } from './atomic.js';
-import { compareMetric, runsToCsv, runsToJson, seriesToCsv } from './compare.js';
+import { compareRuns, exportRunsOf } from './compare.js';
 import { hasRunFolders, runDoctor, runFile } from './doctor.js';
 import { onProcessEnd } from './exit-hook.js';
 import { FileLock } from './lock.js';
@@ -519,22 +519,12 @@ export class FileRunStore implements RunStore, RunHost {
     }
   }
 
-  async compare(ids: readonly string[], key: string): Promise<MetricComparison> {
-    checkMetricKey('compare', key);
-    if (!Array.isArray(ids) || ids.length === 0) throw new ArgumentError('compare', 'ids', ids, 'one or more run ids');
-    const records = await Promise.all(ids.map((id) => this.getRun(id)));
-    const series = await Promise.all(ids.map(async (id) => (await this.readMetrics(id, [key]))[0]));
-    return compareMetric(key, records, series);
+  compare(ids: readonly string[], key: string): Promise<MetricComparison> {
+    return compareRuns(this, ids, key);
   }
 
-  async exportRuns(query: RunQuery, opts: ExportOptions): Promise<string> {
-    if (opts?.format !== 'csv' && opts?.format !== 'json') throw new ArgumentError('exportRuns', 'format', opts?.format, 'csv or json');
-    const runs = await this.listRuns(query);
-    if (!opts.series) return opts.format === 'csv' ? runsToCsv(runs) : runsToJson(runs);
-    const series = new Map<string, MetricSeries[]>();
-    for (const r of runs) series.set(r.id, await this.readMetrics(r.id));
-    if (opts.format === 'json') return runsToJson(runs, series);
-    return seriesToCsv(runs.map((r) => ({ id: r.id, series: series.get(r.id) ?? [] })));
+  exportRuns(query: RunQuery, opts: ExportOptions): Promise<string> {
+    return exportRunsOf(this, query, opts);
   }
 
   doctor(opts: { repair?: boolean; deep?: boolean } = {}): Promise<DoctorReport> {

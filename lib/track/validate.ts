@@ -121,3 +121,13 @@ export function checkParams(fn: string, params: unknown): Params {
 export function cloneJson<T extends JsonValue | Params>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
+
+/** Summary values: an object of metric keys to numbers (as {@link checkMetricKey} / {@link checkMetricValue}). */
+export function checkSummary(fn: string, values: Record<string, number>): Record<string, number> {
+  if (typeof values !== 'object' || values === null) throw new ArgumentError(fn, 'summary', values, 'an object of numbers');
+  for (const [k, v] of Object.entries(values)) {
+    checkMetricKey(fn, k);
+    checkMetricValue(fn, k, v);
+  }
+  return values;
+}

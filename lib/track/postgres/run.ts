@@ -20,7 +20,7 @@ import { writeFileAtomic } from '../atomic.js';
 import type { FlushPolicy } from '../metrics-log.js';
 import { checkArtifactName, inside } from '../paths.js';
 import { toRunError } from '../run.js';
-import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkTags, cloneJson } from '../validate.js';
+import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkSummary, checkTags, cloneJson } from '../validate.js';
 import { ARTIFACT_KINDS, type ArtifactInfo, type ArtifactKind, type JsonValue, type Params, type Run, type RunError, type RunRecord } from '../types.js';
 import { NOW_MS, numberArray, textArray } from './records.js';
 
@@ -280,22 +280,13 @@ export class PgRun implements Run {
     });
   }
 
-  #checkSummary(fn: string, values: Record<string, number>): Record<string, number> {
-    if (typeof values !== 'object' || values === null) throw new ArgumentError(fn, 'summary', values, 'an object of numbers');
-    for (const [k, v] of Object.entries(values)) {
-      checkMetricKey(fn, k);
-      checkMetricValue(fn, k, v);
-    }
-    return values;
-  }
-
   #summary(): Record<string, number> {
     return { ...Object.fromEntries([...this.#latest].map(([k, p]) => [k, p.value])), ...this.#explicit };
   }
 
   async setSummary(values: Record<string, number> = {}): Promise<void> {
     this.#open('setSummary');
-    this.#explicit = { ...this.#explicit, ...this.#checkSummary('setSummary', values) };
+    this.#explicit = { ...this.#explicit, ...checkSummary('setSummary', values) };
     const summary = this.#summary();
     await this.#commit((rec) => {
       rec.summary = summary;
@@ -338,7 +329,7 @@ export class PgRun implements Run {
 
   async #end(fn: string, status: 'finished' | 'failed', error: RunError | null, summary?: Record<string, number>): Promise<RunRecord> {
     this.#open(fn);
-    if (summary !== undefined) this.#explicit = { ...this.#explicit, ...this.#checkSummary(fn, summary) };
+    if (summary !== undefined) this.#explicit = { ...this.#explicit, ...checkSummary(fn, summary) };
     // Points first: when the database refuses them the run stays open, so finish/fail can be retried.
     await this.flush();
     this.#stop();

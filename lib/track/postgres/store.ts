@@ -16,7 +16,7 @@ import path from 'node:path';
 import { mkdir, readFile, realpath, rm, readdir, stat } from 'node:fs/promises';
 import pg from 'pg';
 import { ArgumentError, StoreError } from '../../errors.js';
-import { compareMetric, runsToCsv, runsToJson, seriesToCsv } from '../compare.js';
+import { compareRuns, exportRunsOf } from '../compare.js';
 import { DEFAULT_FLUSH, type FlushPolicy } from '../metrics-log.js';
 import { checkArtifactName, checkRunId, inside, newRunId, RUN_ID_PATTERN } from '../paths.js';
 import { collectProvenance } from '../provenance.js';
@@ -507,22 +507,12 @@ export class PgRunStore implements RunStore, PgRunHost {
     }
   }
 
-  async compare(ids: readonly string[], key: string): Promise<MetricComparison> {
-    checkMetricKey('compare', key);
-    if (!Array.isArray(ids) || ids.length === 0) throw new ArgumentError('compare', 'ids', ids, 'one or more run ids');
-    const records = await Promise.all(ids.map((id) => this.getRun(id)));
-    const series = await Promise.all(ids.map(async (id) => (await this.readMetrics(id, [key]))[0]));
-    return compareMetric(key, records, series);
+  compare(ids: readonly string[], key: string): Promise<MetricComparison> {
+    return compareRuns(this, ids, key);
   }
 
-  async exportRuns(query: RunQuery, opts: ExportOptions): Promise<string> {
-    if (opts?.format !== 'csv' && opts?.format !== 'json') throw new ArgumentError('exportRuns', 'format', opts?.format, 'csv or json');
-    const runs = await this.listRuns(query);
-    if (!opts.series) return opts.format === 'csv' ? runsToCsv(runs) : runsToJson(runs);
-    const series = new Map<string, MetricSeries[]>();
-    for (const r of runs) series.set(r.id, await this.readMetrics(r.id));
-    if (opts.format === 'json') return runsToJson(runs, series);
-    return seriesToCsv(runs.map((r) => ({ id: r.id, series: series.get(r.id) ?? [] })));
+  exportRuns(query: RunQuery, opts: ExportOptions): Promise<string> {
+    return exportRunsOf(this, query, opts);
   }
 
   /**
