@@ -14,10 +14,11 @@ import type { RunRecord } from '../lib/track/types.js';
 
 const arg = (k: string) => (process.argv.indexOf(k) > 0 ? process.argv[process.argv.indexOf(k) + 1] : undefined);
 const store = await openStore(arg('--store'), { create: false });
-const all = (await store.listRuns({ status: 'finished', orderBy: 'attributes.created ASC' })).filter((r) => /^v-.+-s\d+$/.test(r.name));
+const finished = await store.listRuns({ status: 'finished', orderBy: 'attributes.created ASC' });
+const all = finished.filter((r) => /^v-.+-s\d+$/.test(r.name));
 const series = new Map<string, Map<string, { step: number[]; value: number[] }>>();
 for (const r of all) series.set(r.id, new Map((await store.readMetrics(r.id)).map((m) => [m.key, m])));
-const teacherRun = (await store.listRuns({ status: 'finished', orderBy: 'attributes.created ASC' })).filter((r) => r.name === 'teacher-fid-5k').pop();
+const teacherRun = finished.filter((r) => r.name === 'teacher-fid-5k').pop();
 await store.close();
 
 const groupOf = (r: RunRecord) => r.name.replace(/-s\d+$/, '').replace(/^v-/, '');
