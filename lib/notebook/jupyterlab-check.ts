@@ -9,11 +9,18 @@
  * `disabledExtensions`) was measured not to stop it drawing plotly-only bundles. Each server gets its own settings,
  * workspaces and config folder, so nothing of the user's JupyterLab is read or changed: cell windowing is off (every
  * cell is laid out, so cells map to the notebook's by position).
+ *
+ * Asked for a screenshot (`screenshot`: a .png path), the check also saves the first figure cell whose figures it
+ * found, as JupyterLab shows it (code and output; with plotly's renderer, which shows the bundle's PNG until the
+ * pointer enters it, the pointer on the figure, so the interactive plot and its mode bar are shown): an element screenshot (playwright), written as a palette PNG through sharp, so it stays small.
+ * CI makes one on every run (test/notebook/notebooks.test.ts) and `docs/jupyterlab-figure.png` is a copy of it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
+import type { Page } from 'playwright-core';
 import { coalesceStreams, type BrowserSession, type Output } from './browser-check.js';
 import { PROJECT_ROOT, jupyterPath } from './jupyter.js';
 
@@ -127,6 +134,26 @@ export interface LabCheckReport {
   /** Figure cells (notebook cell index) and what was found in each. */
   cells: { cell: number; figures: number; visible: number }[];
   problems: string[];
+  /** The screenshot saved when one was asked for (null when none could be taken: a problem says why). */
+  screenshot?: LabScreenshot | null;
+}
+
+export interface LabScreenshot {
+  file: string;
+  /** The notebook cell it shows. */
+  cell: number;
+  /** What drew the figure in it: plotly's renderer (a `.js-plotly-plot`) or the bundle's PNG (an `<img>`). */
+  drawnBy: 'plotly' | 'image';
+  width: number;
+  height: number;
+  bytes: number;
+}
+
+export interface LabCheckOptions {
+  /** How long to wait for the notebook and for each figure cell (default 60 s). */
+  timeoutMs?: number;
+  /** Save a screenshot of the first figure cell whose figures are all visible to this .png path (folders made). */
+  screenshot?: string;
 }
 
 /** The notebook shown (a fresh workspace opens one, `?reset`; hidden tabs are left out all the same). */
@@ -139,7 +166,7 @@ const MIN_PX = 100;
  * Open `file` (an executed notebook under the server's root) in JupyterLab and find a visible figure in every
  * figure output (matched by position, streams coalesced); never throws for what the page shows (the report says it).
  */
-export async function checkNotebookInJupyterLab(server: LabServer, browser: BrowserSession, file: string, opts: { timeoutMs?: number } = {}): Promise<LabCheckReport> {
+export async function checkNotebookInJupyterLab(server: LabServer, browser: BrowserSession, file: string, opts: LabCheckOptions = {}): Promise<LabCheckReport> {
   const nb = JSON.parse(readFileSync(file, 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
   const name = basename(file);
   // Outputs by position, streams coalesced as JupyterLab shows them: the figure outputs' indices in each cell.
@@ -172,12 +199,61 @@ export async function checkNotebookInJupyterLab(server: LabServer, browser: Brow
       } while (Date.now() < deadline);
       report.cells.push({ cell: fc.cell, figures: fc.figures, visible });
       if (visible < fc.figures) report.problems.push(`${name} cell ${fc.cell} in JupyterLab (${server.plotlyRenderer ? 'with' : 'without'} plotly's renderer): ${visible} of ${fc.figures} figures visible`);
+      else if (opts.screenshot && report.screenshot === undefined) report.screenshot = await screenshotCell(page, fc.cell, opts.screenshot);
+    }
+    if (opts.screenshot && !report.screenshot) {
+      report.screenshot = null;
+      report.problems.push(`${name} in JupyterLab: no screenshot for ${opts.screenshot} (no figure cell with all its figures visible)`);
     }
   } catch (e) {
+    if (opts.screenshot && report.screenshot === undefined) report.screenshot = null;
     report.problems.push(`${name} in JupyterLab: ${(e as Error).message.split('\n')[0]}`);
   } finally {
     await page.close().catch(() => {});
     await shutdownSessions(server);
   }
   return report;
+}
+
+/** The tallest screenshot (CSS px); a taller cell is cut there. */
+const SHOT_MAX_HEIGHT = 1200;
+
+/**
+ * Screenshot notebook cell `index` of the page's notebook and write it to `file` as a palette PNG (sharp, 128
+ * colours: a few tens of kB). Where plotly's renderer shows the figure, the pointer first enters it, so that the
+ * interactive plot is drawn (the renderer shows the bundle's PNG until then) and plotly's mode bar is shown.
+ */
+async function screenshotCell(page: Page, index: number, file: string): Promise<LabScreenshot> {
+  const cell = page.locator(`${PANEL} .jp-Cell`).nth(index);
+  // A viewport tall enough for the whole cell (JupyterLab scrolls inside its own panel, so the page cannot be taller).
+  const box0 = await cell.boundingBox();
+  const viewport = page.viewportSize() ?? { width: 1280, height: 900 };
+  if (box0 && box0.height + 200 > viewport.height) await page.setViewportSize({ width: viewport.width, height: Math.min(SHOT_MAX_HEIGHT + 200, Math.ceil(box0.height) + 200) });
+  await cell.scrollIntoViewIfNeeded({ timeout: 10_000 });
+  // plotly's JupyterLab renderer shows a bundle's PNG first and draws the interactive plot when the pointer enters it.
+  // (The image, not the output: the output spans the cell's width, the image only the figure's.)
+  const rendered = cell.locator('.jp-RenderedPlotly img.plot-img').first();
+  const img = (await rendered.count()) > 0 ? await rendered.boundingBox() : null;
+  if (img) {
+    // (A mouse move, not locator.hover, which retries once the image it entered is replaced by the plot.)
+    await page.mouse.move(img.x + img.width / 2, img.y + img.height / 2, { steps: 4 });
+    const svg = cell.locator('.js-plotly-plot .main-svg').first();
+    await svg.waitFor({ state: 'visible', timeout: 20_000 }).catch(() => {});
+    const b = await svg.boundingBox().catch(() => null);
+    // A move over the drawn plot: plotly shows its mode bar (and the hover label of the nearest point).
+    if (b) await page.mouse.move(b.x + b.width * 0.55, b.y + b.height * 0.5, { steps: 4 });
+    await page.waitForTimeout(800);
+  }
+  const drawnBy = (await page.evaluate(
+    `(() => { const c = document.querySelectorAll('${PANEL} .jp-Cell')[${index}];
+      return !!c && Array.from(c.querySelectorAll('.js-plotly-plot')).some((p) => p.querySelector('.main-svg') && p.getBoundingClientRect().height >= ${MIN_PX} && getComputedStyle(p.querySelector('.plot-container') || p).display !== 'none'); })()`,
+  )) ? 'plotly' : 'image';
+  const box = await cell.boundingBox();
+  if (!box) throw new Error(`cell ${index} is not laid out`);
+  const raw = await page.screenshot({ clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, SHOT_MAX_HEIGHT) } });
+  await page.setViewportSize(viewport);
+  const png = await sharp(raw).png({ palette: true, colours: 128, compressionLevel: 9, effort: 10 }).toBuffer({ resolveWithObject: true });
+  mkdirSync(dirname(resolve(file)), { recursive: true });
+  writeFileSync(file, png.data);
+  return { file, cell: index, drawnBy, width: png.info.width, height: png.info.height, bytes: png.data.length };
 }

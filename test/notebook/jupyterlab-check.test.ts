@@ -2,17 +2,20 @@
  * The JupyterLab check itself (lib/notebook/jupyterlab-check.ts) on a hand-made executed notebook: a good figure
  * bundle (plotly JSON + PNG + text, after two stdout streams) and a plotly-only bundle. In a plain JupyterLab (plotly's
  * renderer disabled) the plotly-only one is an empty output and must be named; with the renderer it is drawn and
- * nothing is named. In CI (CI=true) a missing JupyterLab (scripts/jupyterlab-venv.sh) fails the test.
+ * nothing is named; asked for a screenshot, it saves the first figure cell as a small PNG that is not blank (drawn by
+ * plotly's renderer where there is one). In CI (CI=true) a missing JupyterLab (scripts/jupyterlab-venv.sh) fails the test.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BrowserSession } from '../../lib/notebook/browser-check.js';
 import { LAB_ALLOW, checkNotebookInJupyterLab, jupyterLabTools, startJupyterLab } from '../../lib/notebook/jupyterlab-check.js';
 import { FigureRenderer } from '../../lib/viz/png.js';
+import { isBlank, pixelStats } from '../../lib/viz/pixels.js';
 import type { Figure } from '../../lib/viz/types.js';
 import { tempDir } from '../track/helpers.js';
+import { assertSmallPng } from './screenshot.js';
 
 const PLOTLY = 'application/vnd.plotly.v1+json';
 const fig = (name: string) =>
@@ -46,8 +49,16 @@ test('the JupyterLab check finds the figure of a full bundle, names a plotly-onl
     for (const plotlyRenderer of [false, true]) {
       const server = await startJupyterLab(dir, { plotlyRenderer });
       try {
-        const r = await checkNotebookInJupyterLab(server, browser, join(dir, 'tiny.ipynb'), { timeoutMs: 20_000 });
+        const shot = join(dir, `shot-${plotlyRenderer}`, 'cell.png');
+        const r = await checkNotebookInJupyterLab(server, browser, join(dir, 'tiny.ipynb'), { timeoutMs: 20_000, screenshot: shot });
         const msg = JSON.stringify(r, null, 1);
+        // The screenshot: the first figure cell (cell 1, the full bundle), drawn by plotly's renderer where there is one.
+        assert.ok(r.screenshot, msg);
+        assert.equal(r.screenshot.file, shot, msg);
+        assert.equal(r.screenshot.cell, 1, msg);
+        assert.equal(r.screenshot.drawnBy, plotlyRenderer ? 'plotly' : 'image', msg);
+        assertSmallPng(shot, r.screenshot);
+        assert.ok(!isBlank(await pixelStats(readFileSync(shot))), `${shot} is blank`);
         assert.deepEqual(r.cells.map((c) => [c.cell, c.figures]), [[1, 1], [2, 1]], msg);
         assert.equal(r.cells[0].visible, 1, msg);
         if (plotlyRenderer) assert.deepEqual(r.problems, [], msg);

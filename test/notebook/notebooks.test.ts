@@ -2,6 +2,9 @@
  * The notebooks: their structure (claim first, conclusion last, declared figures, small and output-free as
  * committed), the project-local kernelspec, and — the part CI depends on — every notebook executed end to end
  * through Jupyter (nbclient) in quick mode on a fresh store, failing on any error output or missing figure.
+ * In JupyterLab with plotly's renderer it saves a screenshot of the first notebook's first figure cell,
+ * `jupyterlab-figure.png` in `$SPLAM_SCREENSHOT_DIR` (else in the executed copies' folder); `docs/jupyterlab-figure.png`
+ * is one (`SPLAM_SCREENSHOT_DIR=docs node --import tsx --test test/notebook/notebooks.test.ts`).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +18,7 @@ import { LAB_ALLOW, checkNotebookInJupyterLab, jupyterLabTools, startJupyterLab 
 import { isBlank, pixelStats } from '../../lib/viz/pixels.js';
 import { ArgumentError } from '../../lib/errors.js';
 import { tempDir } from '../track/helpers.js';
+import { assertSmallPng } from './screenshot.js';
 
 const notebooks = listNotebooks();
 /** The most a notebook may weigh, committed or executed in quick mode (figures as plotly JSON + a ~30–70 kB PNG each). */
@@ -118,10 +122,21 @@ test('every notebook executes through Jupyter in quick mode with no error output
       for (const plotlyRenderer of [false, true]) {
         const server = await startJupyterLab(out, { plotlyRenderer });
         try {
-          for (const file of copies) {
-            const l = await checkNotebookInJupyterLab(server, browser, file);
+          for (const [i, file] of copies.entries()) {
+            // With plotly's renderer, a screenshot of the first notebook's first figure cell (the README's picture).
+            const screenshot = plotlyRenderer && i === 0 ? join(process.env.SPLAM_SCREENSHOT_DIR ?? out, 'jupyterlab-figure.png') : undefined;
+            const l = await checkNotebookInJupyterLab(server, browser, file, { screenshot });
             process.stderr.write(`# ${basename(file)}: JupyterLab ${plotlyRenderer ? 'with' : 'without'} plotly's renderer ${l.problems.length ? 'FAILED' : 'ok'}, ${l.cells.length} figure cells\n`);
             assert.deepEqual(l.problems, [], `${basename(file)}: in JupyterLab`);
+            if (screenshot) {
+              const shot = l.screenshot;
+              assert.ok(shot, `${basename(file)}: no screenshot`);
+              process.stderr.write(`# ${basename(file)}: screenshot of cell ${shot.cell} (${shot.drawnBy}), ${shot.width}×${shot.height} px, ${shot.bytes} bytes → ${shot.file}\n`);
+              assert.equal(shot.drawnBy, 'plotly', `${basename(file)}: the screenshot's figure is drawn by plotly's renderer`);
+              assertSmallPng(screenshot, shot);
+              const stats = await pixelStats(readFileSync(screenshot));
+              assert.ok(!isBlank(stats), `${screenshot} is blank: ${JSON.stringify(stats)}`);
+            }
           }
         } finally {
           await server.stop();
