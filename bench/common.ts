@@ -48,6 +48,43 @@ export async function medianMs(fn: () => unknown, repeats = 5, warmup = 1): Prom
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * The value of `--<name> <number>` on the command line, else `dflt`.
+ * Exits with status 2 and one line naming the flag when the value is not a number.
+ */
+export function numberArg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (process.argv[i + 1] === undefined || !Number.isFinite(v)) {
+    console.error(`--${name} needs a number (got ${process.argv[i + 1] ?? 'nothing'})`);
+    process.exit(2);
+  }
+  return v;
+}
+
+/**
+ * A benchmark's results as a printed table of (label, value) rows, kept for the saved JSON; {@link ResultTable.time}
+ * times a call (median of repeats, {@link medianMs}) and notes it in milliseconds.
+ */
+export class ResultTable {
+  readonly rows: [string, string][] = [];
+  constructor(readonly labelWidth: number) {}
+
+  note(label: string, value: string): void {
+    this.rows.push([label, value]);
+    console.log(`  ${label.padEnd(this.labelWidth)} ${value}`);
+  }
+
+  /** Median ms of `fn` over `repeats` calls after one warm-up; noted under `label` and stored as `into[key]`. */
+  async time(into: Record<string, number>, key: string, label: string, fn: () => unknown, repeats = 5): Promise<number> {
+    const ms = await medianMs(fn, repeats);
+    into[key] = ms;
+    this.note(label, ms.toFixed(1));
+    return ms;
+  }
+}
+
 /** Write `bench/results/<name>.json` and return its path. */
 export function saveResult(name: string, data: unknown): string {
   mkdirSync(RESULTS_DIR, { recursive: true });

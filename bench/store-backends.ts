@@ -10,10 +10,14 @@
  *      with OR + order + limit, a tag + experiment selection, and readMetrics of one run. Medians of 5.
  * Goals (issue 16): PostgreSQL ≥ 200,000 points/s from 8 writers; a filtered query over 10,000 runs ≤ 100 ms.
  * Needs a server: SPLAM_PG_URL (eval "$(bash scripts/pg-start.sh)"); each run uses a fresh schema, dropped after.
- * Saves bench/results/store-backends-<runs>x<points>.json (machine, backends, figures, goals).
+ * Saves bench/results/store-backends-<runs>x<points>[-f<file runs>][-q<query runs>][-<backend>].json (machine,
+ * backends, figures, goals).
  *
  *   npm run bench:store-backends                       (10,000 runs × 1,000 points per backend)
  *   npm run bench:store-backends -- --runs 2000 --query-runs 10000   (logging at 2,000 runs, queries at 10,000)
+ *   npm run bench:store-backends -- --runs 10000 --file-runs 2000    (the file store logs 2,000 runs: at 10,000
+ *                                                       its API logging takes about half an hour on 2 cores)
+ *   npm run bench:store-backends -- --backends postgres (one backend only; no server needed for --backends file)
  *   npm run bench:store-backends -- --quick             (--runs 400 --points 200)
  */
 import { spawn } from 'node:child_process';
@@ -26,34 +30,41 @@ import { collectProvenance, newRunId, openStore, type RunRecord, type RunStore }
 import { encodePoint } from '../lib/track/metrics-log.js';
 import { encodeRecord } from '../lib/track/record.js';
 import { indexFile } from '../lib/track/run-index.js';
-import { medianMs, saveResult } from './common.js';
+import { numberArg, ResultTable, saveResult } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.dirname(here);
 const QUICK = process.argv.includes('--quick');
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+type Backend = 'file' | 'postgres';
+const ALL_BACKENDS: readonly Backend[] = ['file', 'postgres'];
+const usage = (msg: string): never => {
+  console.error(`bench:store-backends: ${msg}`);
+  process.exit(2);
 };
-const RUNS = arg('runs', QUICK ? 400 : 10_000);
-const POINTS = arg('points', QUICK ? 200 : 1_000);
-const QUERY_RUNS = arg('query-runs', RUNS);
+const backendsArg = process.argv.indexOf('--backends');
+const BACKENDS = (backendsArg < 0 ? ALL_BACKENDS.join(',') : (process.argv[backendsArg + 1] ?? '')).split(',') as Backend[];
+for (const b of BACKENDS) if (!ALL_BACKENDS.includes(b)) usage(`--backends takes a comma-separated list of ${ALL_BACKENDS.join(', ')} (got ${JSON.stringify(b)})`);
+const RUNS = numberArg('runs', QUICK ? 400 : 10_000);
+/** Runs logged through the API by the file store's 8-writer pass (default: --runs). */
+const FILE_RUNS = numberArg('file-runs', RUNS);
+const POINTS = numberArg('points', QUICK ? 200 : 1_000);
+const loggedRuns = (b: Backend) => (b === 'file' ? FILE_RUNS : RUNS);
+const QUERY_RUNS = numberArg('query-runs', Math.max(...BACKENDS.map(loggedRuns)));
 const WRITERS = [1, 8];
 const PG_URL = process.env.SPLAM_PG_URL;
-if (!PG_URL) {
-  console.error('bench:store-backends needs a PostgreSQL server: eval "$(bash scripts/pg-start.sh)" (sets SPLAM_PG_URL)');
-  process.exit(2);
+if (BACKENDS.includes('postgres') && !PG_URL) usage('the postgres backend needs a server: eval "$(bash scripts/pg-start.sh)" (sets SPLAM_PG_URL), or --backends file');
+for (const [flag, n] of [['runs', RUNS], ['file-runs', FILE_RUNS]] as const) {
+  if (!(Number.isInteger(n) && n >= 8 && n % 8 === 0)) usage(`--${flag} must be a positive multiple of 8 (got ${n})`);
 }
-if (RUNS % 8 !== 0) {
-  console.error(`--runs must be a multiple of 8 (got ${RUNS})`);
-  process.exit(2);
+for (const b of BACKENDS) {
+  if (QUERY_RUNS < loggedRuns(b)) usage(`--query-runs (${QUERY_RUNS}) must be at least the runs ${b} logs (${loggedRuns(b)})`);
 }
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'splam-bench-backends-'));
 const schemas: string[] = [];
 
 /** A fresh store location of `backend`. */
-function location(backend: 'file' | 'postgres', tag: string): string {
+function location(backend: Backend, tag: string): string {
   if (backend === 'file') return path.join(root, `file-${tag}`);
   const schema = `bench_${tag}_${process.pid}`;
   schemas.push(schema);
@@ -110,7 +121,7 @@ function synthRun(i: number): { record: RunRecord; series: { key: string; step: 
 }
 
 /** Add runs `from`…`to`-1 to the store at `loc` in bulk. @returns seconds. */
-async function topUp(backend: 'file' | 'postgres', loc: string, from: number, to: number): Promise<number> {
+async function topUp(backend: Backend, loc: string, from: number, to: number): Promise<number> {
   const t0 = performance.now();
   if (backend === 'file') {
     const index = indexFile(path.join(loc, 'index.json'));
@@ -137,20 +148,19 @@ async function topUp(backend: 'file' | 'postgres', loc: string, from: number, to
   return (performance.now() - t0) / 1000;
 }
 
-const rows: [string, string][] = [];
-const note = (label: string, value: string) => {
-  rows.push([label, value]);
-  console.log(`  ${label.padEnd(64)} ${value}`);
-};
+const table = new ResultTable(64);
+const note = (label: string, value: string) => table.note(label, value);
+const loadavgAtStart = os.loadavg()[0];
 
 const results: Record<string, unknown> = {};
 try {
-  for (const backend of ['file', 'postgres'] as const) {
+  for (const backend of BACKENDS) {
     console.log(`\n${backend}: logging (${POINTS} points per run)`);
     const logging: Record<string, unknown> = {};
+    const logged = loggedRuns(backend);
     let big = '';
     for (const w of WRITERS) {
-      const runs = RUNS / 8; // per writer: the same load for each writer in both passes
+      const runs = logged / 8; // per writer: the same load for each writer in both passes
       const loc = location(backend, `w${w}`);
       const s = await logPass(loc, w, runs);
       const points = w * runs * POINTS;
@@ -159,18 +169,15 @@ try {
       if (w === 8) big = loc;
     }
     let topUpS = 0;
-    if (QUERY_RUNS > RUNS) {
-      topUpS = await topUp(backend, big, RUNS, QUERY_RUNS);
+    if (QUERY_RUNS > logged) {
+      topUpS = await topUp(backend, big, logged, QUERY_RUNS);
       note(`${backend}: bulk top-up to ${QUERY_RUNS.toLocaleString('en')} runs, s`, topUpS.toFixed(1));
     }
     console.log(`${backend}: queries over ${QUERY_RUNS.toLocaleString('en')} runs`);
     const store: RunStore = await openStore(big, { create: false });
     const q: Record<string, number> = {};
     let n = 0;
-    const time = async (key: string, label: string, fn: () => Promise<unknown>, repeats = 5) => {
-      q[key] = await medianMs(fn, repeats);
-      note(`${backend}: ${label}, ms`, q[key].toFixed(1));
-    };
+    const time = (key: string, label: string, fn: () => Promise<unknown>, repeats = 5) => table.time(q, key, `${backend}: ${label}, ms`, fn, repeats);
     const all = await store.listRuns();
     if (all.length !== QUERY_RUNS) throw new Error(`${backend}: ${all.length} runs, expected ${QUERY_RUNS}`);
     await time('filter', "filter 'params.k = 20 and metrics.fid < 10'", async () => (n = (await store.listRuns({ filter: 'params.k = 20 and metrics.fid < 10' })).length));
@@ -182,22 +189,27 @@ try {
     await time('listAll', `listRuns() all ${QUERY_RUNS}`, () => store.listRuns(), 3);
     await time('readMetrics', `readMetrics one run (${POINTS} points)`, () => store.readMetrics(all[Math.floor(all.length / 2)].id), 21);
     await store.close();
-    results[backend] = { logging, queryRuns: QUERY_RUNS, topUpS, queriesMs: q, filterMatches: matches };
+    results[backend] = { loggedRuns: logged, logging, queryRuns: QUERY_RUNS, topUpS, queriesMs: q, filterMatches: matches };
   }
 } finally {
-  const c = new pg.Client({ connectionString: PG_URL });
-  await c.connect();
-  const version = (await c.query<{ v: string }>('SHOW server_version')).rows[0].v;
-  for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
-  await c.end();
+  if (PG_URL && BACKENDS.includes('postgres')) {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    results.postgresVersion = (await c.query<{ v: string }>('SHOW server_version')).rows[0].v;
+    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`);
+    await c.end();
+  }
   rmSync(root, { recursive: true, force: true });
-  results.postgresVersion = version;
 }
+
+type Measured = { logging: { writers8: { pointsPerS: number } }; queriesMs: { filter: number } };
+const measured = (b: Backend) => results[b] as Measured | undefined;
 
 const out = {
   bench: 'store-backends',
   command: `npm run bench:store-backends -- ${process.argv.slice(2).join(' ')}`.trim(),
   runs: RUNS,
+  fileRuns: BACKENDS.includes('file') ? FILE_RUNS : undefined,
   queryRuns: QUERY_RUNS,
   pointsPerRun: POINTS,
   machine: {
@@ -206,16 +218,25 @@ const out = {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadavg1AtStart: loadavgAtStart,
     loadavg1AtEnd: os.loadavg()[0],
     date: new Date().toISOString(),
   },
-  backends: { file: 'lowdb index + JSONL series (tmpdir)', postgres: `PostgreSQL ${results.postgresVersion} on 127.0.0.1 (scripts/pg-start.sh), same machine` },
+  backends: Object.fromEntries(
+    BACKENDS.map((b) => [b, b === 'file' ? 'lowdb index + JSONL series (tmpdir)' : `PostgreSQL ${results.postgresVersion} on 127.0.0.1 (scripts/pg-start.sh), same machine`]),
+  ),
   ...results,
   goals: {
-    postgres8WritersPointsPerS: { goal: 200_000, measured: ((results.postgres as { logging: { writers8: { pointsPerS: number } } }).logging.writers8.pointsPerS) },
-    filterMs: { goal: 100, file: (results.file as { queriesMs: { filter: number } }).queriesMs.filter, postgres: (results.postgres as { queriesMs: { filter: number } }).queriesMs.filter },
+    postgres8WritersPointsPerS: { goal: 200_000, measured: measured('postgres')?.logging.writers8.pointsPerS ?? null },
+    filterMs: { goal: 100, file: measured('file')?.queriesMs.filter ?? null, postgres: measured('postgres')?.queriesMs.filter ?? null },
   },
-  table: rows,
+  table: table.rows,
 };
-// One file per size: bench/results/store-backends-<runs>x<points>.json.
-console.log(`\nsaved ${path.relative(process.cwd(), saveResult(`store-backends-${RUNS}x${POINTS}${QUERY_RUNS > RUNS ? `-q${QUERY_RUNS}` : ''}`, out))}`);
+// One file per size and backend set.
+const name = [
+  `store-backends-${RUNS}x${POINTS}`,
+  BACKENDS.includes('file') && FILE_RUNS !== RUNS ? `-f${FILE_RUNS}` : '',
+  QUERY_RUNS > RUNS ? `-q${QUERY_RUNS}` : '',
+  BACKENDS.length === 1 ? `-${BACKENDS[0]}` : '',
+].join('');
+console.log(`\nsaved ${path.relative(process.cwd(), saveResult(name, out))}`);

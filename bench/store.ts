@@ -20,15 +20,11 @@ import { emptyIndex, indexFile } from '../lib/track/run-index.js';
 import { collectProvenance } from '../lib/track/provenance.js';
 import { doctorStore, openStore, type RunRecord } from '../lib/track/index.js';
 import { newRunId } from '../lib/track/paths.js';
-import { medianMs } from './common.js';
+import { medianMs, numberArg, ResultTable } from './common.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const arg = (name: string, dflt: number) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const RUNS = arg('runs', 10_000);
-const POINTS = arg('points', 1_000);
+const RUNS = numberArg('runs', 10_000);
+const POINTS = numberArg('points', 1_000);
 const KEEP = process.argv.includes('--keep');
 const NO_GIT = { gitCommit: null, gitDirty: null, gitBranch: null };
 
@@ -42,11 +38,8 @@ function rng(seed: number) {
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'splam-bench-store-'));
 const results: Record<string, unknown> = {};
-const rows: [string, string][] = [];
-const note = (label: string, value: string) => {
-  rows.push([label, value]);
-  console.log(`  ${label.padEnd(58)} ${value}`);
-};
+const table = new ResultTable(58);
+const note = (label: string, value: string) => table.note(label, value);
 
 try {
   // ---------------------------------------------------------------- 1. logging cost
@@ -173,10 +166,7 @@ try {
   const ids = Object.keys(index.runs);
   const probeId = ids[Math.floor(ids.length / 2)];
   const q: Record<string, number> = {};
-  const time = async (key: string, label: string, fn: () => Promise<unknown>, repeats = 5) => {
-    q[key] = await medianMs(fn, repeats);
-    note(label, q[key].toFixed(1));
-  };
+  const time = (key: string, label: string, fn: () => Promise<unknown>, repeats = 5) => table.time(q, key, label, fn, repeats);
   const store = await openStore(dir);
   await time('openStore', 'openStore (read + check the index), ms', () => openStore(dir));
   await time('readIndex', 'read + parse + check index.json alone, ms', () => indexFile(path.join(dir, 'index.json')).read());
@@ -226,7 +216,7 @@ const out = {
     date: new Date().toISOString(),
   },
   ...results,
-  table: rows,
+  table: table.rows,
 };
 const file = path.join(here, 'results', 'store.json');
 mkdirSync(path.dirname(file), { recursive: true });

@@ -25,8 +25,20 @@ function git(cwd: string, args: string[]): string | null {
   }
 }
 
-/** Versions of splam-lab and {@link TRACKED_PACKAGES} that resolve from the project; absent packages are left out. */
+/** The versions found by the first call in this process (six file reads; ~1.3 ms of each startRun before). */
+let versions: Record<string, string> | null = null;
+let cpuCount: number | undefined;
+
+/**
+ * Versions of splam-lab and {@link TRACKED_PACKAGES} that resolve from the project; absent packages are left out.
+ * Read once per process: the modules a process has loaded do not change under it.
+ */
 export function packageVersions(): Record<string, string> {
+  versions ??= readPackageVersions();
+  return { ...versions };
+}
+
+function readPackageVersions(): Record<string, string> {
   const out: Record<string, string> = {};
   try {
     out['splam-lab'] = (JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version;
@@ -72,7 +84,7 @@ export function collectProvenance(opts: ProvenanceOptions = {}): Provenance {
     host: os.hostname(),
     platform: process.platform,
     arch: process.arch,
-    cpus: os.cpus().length,
+    cpus: (cpuCount ??= os.cpus().length), // os.cpus() reads /proc (~0.15 ms): once per process
     seed: opts.seed ?? null,
     argv: process.argv.slice(1),
     cwd: process.cwd(),

@@ -8,6 +8,8 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { doctorStore, isPostgresUrl, openStore, type RunRecord, type RunStore } from '../../lib/track/index.js';
+import { float8Array, int8Array, INSERT_POINTS } from '../../lib/track/postgres/records.js';
+import { PgRun, type PgRunHost } from '../../lib/track/postgres/run.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../lib/track/postgres/schema.js';
 import type { PgRunStore } from '../../lib/track/postgres/store.js';
 import { freshPgUrl, PG_SKIP, PG_URL } from './backends.js';
@@ -115,6 +117,53 @@ test('a batch whose connection was cut is retried by the next flush: every point
   const [series] = await store.readMetrics(run.id);
   assert.deepEqual(series.step, Array.from({ length: 300 }, (_, i) => i));
   await store.close();
+});
+
+test('a batch that committed but whose reply was lost is resent without doubling a point (the retry skips rows already there)', { skip }, async () => {
+  const { url } = freshPgUrl();
+  const store = (await openStore(url)) as PgRunStore;
+  const started = await store.startRun({ provenance: NO_GIT });
+  await started.close(false); // the row stays `running`; the handle below logs into it
+  // A host whose first points insert commits and then fails, as a connection lost before the reply would.
+  let lost = 0;
+  const host: PgRunHost = {
+    query: async (text, values, name) => {
+      const r = await store.query(text, values, name);
+      if (text === INSERT_POINTS && lost++ === 0) throw new Error('connection terminated after the insert committed');
+      return r;
+    },
+    commit: (id, mutate) => store.commit(id, mutate),
+    end: (id, end) => store.end(id, end),
+    artifactPath: (fn, id, name) => store.artifactPath(fn, id, name),
+    artifactsDir: (id) => store.artifactsDir(id),
+    detach: () => undefined,
+  };
+  const run = new PgRun(host, started.record(), { heartbeatMs: 60_000, flush: { batchSize: 50, intervalMs: 60_000 } });
+  for (let s = 0; s < 120; s++) run.logMetric('loss', s / 4, s);
+  await assert.rejects(run.flush(), (err: { code?: string; message: string }) => err.code === 'write_failed' && /kept in memory/.test(err.message));
+  await run.flush(); // the retry of the first batch (already stored) and the two after it
+  await run.finish();
+  const [series] = await store.readMetrics(run.id);
+  assert.deepEqual(series.step, Array.from({ length: 120 }, (_, i) => i));
+  assert.deepEqual(series.value, Array.from({ length: 120 }, (_, i) => i / 4));
+  await store.close();
+});
+
+test('binary array parameters: values keep every bit (NaN, ±Infinity, -0, subnormals); steps and times must be safe integers', { skip }, async () => {
+  const { url } = freshPgUrl();
+  const store = await openStore(url);
+  const values = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 5e-324, Number.MAX_VALUE, 0.1 + 0.2, -1.5e300];
+  const run = await store.startRun({ provenance: NO_GIT });
+  values.forEach((v, i) => run.logMetric('x', v, 2 ** 53 - 1 - (values.length - 1 - i)));
+  await run.finish();
+  const [series] = await store.readMetrics(run.id);
+  assert.equal(series.value.length, values.length);
+  series.value.forEach((v, i) => assert.ok(Object.is(v, values[i]), `value ${i}: ${v} read back, ${values[i]} logged`));
+  assert.equal(series.step[values.length - 1], Number.MAX_SAFE_INTEGER);
+  await store.close();
+  assert.throws(() => int8Array([1, 2.5], 'time'), /time\[1\] = 2\.5 .*expected a safe integer/);
+  assert.throws(() => int8Array([2 ** 53], 'step'), /expected a safe integer/);
+  assert.equal(float8Array([]).length, 20, 'an empty array is its header');
 });
 
 test('SPLAM_STORE=postgres://… and --store postgres://… select the PostgreSQL store in the CLI', { skip }, async () => {

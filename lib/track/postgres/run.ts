@@ -1,16 +1,18 @@
 /**
  * The live-run handle of the PostgreSQL store. Metric points are buffered in memory and sent as one multi-row
- * INSERT per batch (`unnest` of five arrays: any batch size in one statement, six parameters), in logging order,
- * one batch in flight per run. A point is acknowledged — in the database, surviving `kill -9` of this process —
- * once `flush()` (or `finish`/`fail`) has returned. A batch that failed stays queued and is retried by the next
- * flush; `(run_id, seq)` is the primary key and inserts skip rows already there, so a retry never doubles a point.
+ * INSERT per batch (`unnest` of five binary arrays: any batch size in one statement, six parameters; records.ts),
+ * in logging order, one batch in flight per run. A point is acknowledged — in the database, surviving `kill -9` of
+ * this process — once `flush()` (or `finish`/`fail`) has returned. A batch that failed stays queued and is retried
+ * by the next flush; `(run_id, seq)` is the primary key and a retry skips rows already there, so it never doubles a
+ * point (a first send is a plain INSERT: nothing of a fresh batch can be there yet).
  *
  * Unlike the file store there is no synchronous flush on process end (node-postgres is asynchronous): points
  * buffered when the process dies — by a signal or `process.exit()` too — are lost unless flushed. The heartbeat
  * is the `heartbeat_at` column, stamped by the database clock every `heartbeatMs`.
  *
  * Every other change is a commit: in one transaction, lock the run's row, apply the change to the fresh record,
- * write it back (the same rule as the file store, with the row lock in place of the store lock).
+ * write it back (the same rule as the file store, with the row lock in place of the store lock). finish/fail set
+ * fields that do not depend on the stored record: one UPDATE (host.end).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, realpath } from 'node:fs/promises';
@@ -22,7 +24,7 @@ import { checkArtifactName, inside } from '../paths.js';
 import { toRunError } from '../run.js';
 import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkSummary, checkTags, cloneJson } from '../validate.js';
 import { ARTIFACT_KINDS, type ArtifactInfo, type ArtifactKind, type JsonValue, type Params, type Run, type RunError, type RunRecord } from '../types.js';
-import { NOW_MS, numberArray, textArray } from './records.js';
+import { INSERT_POINTS, INSERT_POINTS_RETRY, NOW_MS, pointValues, type RunEnd } from './records.js';
 
 /** What a handle needs from its store. */
 export interface PgRunHost {
@@ -30,6 +32,8 @@ export interface PgRunHost {
   query(sql: string, values?: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }>;
   /** Apply `mutate` to the fresh record with its row locked, and write it back. */
   commit(id: string, mutate: (rec: RunRecord) => void): Promise<RunRecord>;
+  /** Set the fields finish/fail set, in one statement; returns the record. */
+  end(id: string, end: RunEnd): Promise<RunRecord>;
   /** The artifact file of a run (name checked, path proven inside the run's folder). */
   artifactPath(fn: string, id: string, name: string): string;
   artifactsDir(id: string): string;
@@ -88,12 +92,11 @@ interface Batch {
   step: number[];
   value: number[];
   time: number[];
+  /** Sent before without an answer that it committed: resend with INSERT_POINTS_RETRY. */
+  retry: boolean;
 }
 
-const emptyBatch = (): Batch => ({ seq: [], key: [], step: [], value: [], time: [] });
-
-export const INSERT_POINTS =
-  'INSERT INTO metrics (run_id, seq, key, step, value, time) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::bigint[], $5::double precision[], $6::bigint[]) ON CONFLICT DO NOTHING';
+const emptyBatch = (): Batch => ({ seq: [], key: [], step: [], value: [], time: [], retry: false });
 
 export interface PgRunOptions {
   heartbeatMs: number;
@@ -234,8 +237,10 @@ export class PgRun implements Run {
     while (this.#queue.length > 0) {
       const b = this.#queue[0];
       try {
-        await this.#host.query(INSERT_POINTS, [this.id, numberArray(b.seq), textArray(b.key), numberArray(b.step), numberArray(b.value), numberArray(b.time)], 'splam_insert_points');
+        if (b.retry) await this.#host.query(INSERT_POINTS_RETRY, pointValues(this.id, b), 'splam_insert_points_retry');
+        else await this.#host.query(INSERT_POINTS, pointValues(this.id, b), 'splam_insert_points');
       } catch (err) {
+        b.retry = true; // it may have committed before the failure reached us
         this.#error = new StoreError('write_failed', `cannot insert metric points of run ${this.id}: ${(err as Error).message}; ${this.pending} point(s) are kept in memory and sent by the next flush`, { runId: this.id, cause: err });
         return;
       }
@@ -336,13 +341,7 @@ export class PgRun implements Run {
     if (this.#beating) await this.#beating;
     const final = this.#summary();
     const now = Date.now();
-    this.#rec = await this.#host.commit(this.id, (rec) => {
-      rec.status = status;
-      rec.endedAt = now;
-      rec.heartbeatAt = now;
-      rec.summary = final;
-      rec.error = error;
-    });
+    this.#rec = await this.#host.end(this.id, { status, endedAt: now, heartbeatAt: now, summary: final, error });
     return this.record();
   }
 

@@ -24,8 +24,8 @@ import { compileQuery } from '../query.js';
 import { DEFAULT_HEARTBEAT_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, deriveStatus, isProcessAlive, processStartTime, type LivenessProbe } from '../status.js';
 import { RUN_STATUSES, type DoctorIssue, type DoctorReport, type ExperimentInfo, type ExportOptions, type MetricComparison, type MetricSeries, type Run, type RunCopy, type RunQuery, type RunRecord, type RunStatus, type RunStore, type StartRunOptions } from '../types.js';
 import { checkMetricKey, checkName, checkParams, checkRunName, checkTags, cloneJson } from '../validate.js';
-import { ALL_COLUMNS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, numberArray, recordValues, rowToRecord, textArray, UPDATE_RUN, type RunRow } from './records.js';
-import { INSERT_POINTS, PgRun, type PgRunHost } from './run.js';
+import { ALL_COLUMNS, END_RUN, endValues, INSERT_POINTS, INSERT_RUN, LIGHT_COLUMNS, NOW_MS, pointValues, recordValues, rowToRecord, textArray, UPDATE_RUN, type RunEnd, type RunRow } from './records.js';
+import { PgRun, type PgRunHost } from './run.js';
 import { writeFileAtomic } from '../atomic.js';
 import { checkImport } from '../store.js';
 import { ATTRIBUTE_COLUMNS, prefilter, projectionOf, type Projection } from './projection.js';
@@ -209,6 +209,17 @@ export class PgRunStore implements RunStore, PgRunHost {
     });
   }
 
+  /**
+   * finish/fail: set the fields an end sets in one UPDATE (one round trip; the row lock is the UPDATE's). The same
+   * outcome as {@link commit} with a mutation setting them — they do not depend on what the row held, and the
+   * tags stay as they are — without its four statements (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT).
+   */
+  async end(id: string, end: RunEnd): Promise<RunRecord> {
+    const r = await this.query(END_RUN, endValues(id, end), 'splam_end_run');
+    if (r.rows.length === 0) throw notFound(id);
+    return rowToRecord(r.rows[0] as RunRow);
+  }
+
   artifactsDir(id: string): string {
     return inside('artifactsDir', this.pgLocation.artifacts, checkRunId('artifactsDir', id));
   }
@@ -319,7 +330,7 @@ export class PgRunStore implements RunStore, PgRunHost {
             const n = Math.min(IMPORT_BATCH, s.step.length - i);
             const seqs = Array.from({ length: n }, (_, j) => seq + j);
             seq += n;
-            await c.query(INSERT_POINTS, [id, numberArray(seqs), textArray(new Array<string>(n).fill(s.key)), numberArray(s.step.slice(i, i + n)), numberArray(s.value.slice(i, i + n)), numberArray(s.time.slice(i, i + n))]);
+            await c.query(INSERT_POINTS, pointValues(id, { seq: seqs, key: new Array<string>(n).fill(s.key), step: s.step.slice(i, i + n), value: s.value.slice(i, i + n), time: s.time.slice(i, i + n) }));
           }
         }
         if (files.length > 0) {
