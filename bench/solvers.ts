@@ -23,7 +23,7 @@ const configFile = join(here, '..', 'experiments', 'solvers.json');
 const backend = await initBackend();
 const config = parseConfig(solverComparisonSchema, readConfigFile(configFile), configFile);
 const t0 = performance.now();
-const comparison = runSolverComparison(config, ({ done, total }) => {
+const comparison = await runSolverComparison(config, ({ done, total }) => {
   if (done === total || done % 10 === 0) process.stderr.write(`  solver grid ${done}/${total}\n`);
 });
 const comparisonSeconds = (performance.now() - t0) / 1000;

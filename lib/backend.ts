@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, firstLine as reasonOf, show } from './errors.js';
 import { NATIVE_BUILD_HINT, type NativeInfo } from './backend/native.js';
-import { explainSyncReads, loadWebGpu, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
+import { explainSyncReads, guardAddN, loadWebGpu, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
 export { DAWN_BACKENDS, parseDawnBackend, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
@@ -128,7 +128,10 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<Loaded
   const ok = await tf.setBackend(loaded.tfBackend);
   if (!ok) throw new Error(`tf.setBackend('${loaded.tfBackend}') returned false`);
   await tf.ready();
-  if (name === 'webgpu') explainSyncReads();
+  if (name === 'webgpu') {
+    explainSyncReads();
+    guardAddN();
+  }
   return loaded;
 }
 

@@ -135,3 +135,31 @@ export function explainSyncReads(): void {
   };
 }
 
+/**
+ * Make tfjs-backend-webgpu's AddN safe for any number of inputs. Its kernel binds every input as a storage buffer in
+ * one shader; past the device's `maxStorageBuffersPerShaderStage` (8 on Mesa's compatibility adapter, so 7 inputs
+ * and the output) the pipeline is invalid and the result reads as zeros, silently. The replacement sums groups that
+ * fit, then sums the partial sums, with the stock kernel. Called once by lib/backend.ts after the backend is set.
+ */
+export function guardAddN(): void {
+  const stock = tf.getKernel('AddN', 'webgpu');
+  if (!stock) return;
+  type KernelArgs = Parameters<typeof stock.kernelFunc>[0];
+  const backend = tf.backend() as unknown as { device?: { limits?: { maxStorageBuffersPerShaderStage?: number } }; disposeData(dataId: object): void };
+  const group = Math.max(2, (backend.device?.limits?.maxStorageBuffersPerShaderStage ?? 8) - 1);
+  const sum = (args: KernelArgs, inputs: tf.TensorInfo[]): tf.TensorInfo => {
+    if (inputs.length <= group) return stock.kernelFunc({ ...args, inputs: inputs as unknown as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    const partials: tf.TensorInfo[] = [];
+    for (let i = 0; i < inputs.length; i += group) partials.push(sum(args, inputs.slice(i, i + group)));
+    const out = sum(args, partials);
+    for (const p of partials) backend.disposeData(p.dataId);
+    return out;
+  };
+  tf.unregisterKernel('AddN', 'webgpu');
+  tf.registerKernel({
+    kernelName: 'AddN',
+    backendName: 'webgpu',
+    kernelFunc: (args) => sum(args, Object.values(args.inputs) as tf.TensorInfo[]),
+  });
+}
+

@@ -6,6 +6,7 @@
  * config's `guidance.w`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { onHost } from '../backend/reads.js';
 import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
 import { guided, type ClassCond } from '../diffusion/guidance.js';
 import { timeGrid } from '../diffusion/grids.js';
@@ -31,6 +32,7 @@ import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import type { LazyStepResult } from '../train/adam.js';
 import type { LoopResult } from '../train/loop.js';
 
 
@@ -117,7 +119,7 @@ export function disposeDistill(s: DistillState): void {
 }
 
 /** One optimisation step of the mixture distillation: a data batch, then {@link splamUpdate}. */
-export function distillStep(s: DistillState, c: DistillConfig): { loss: number; gradNorm: number } {
+export function distillStep(s: DistillState, c: DistillConfig): LazyStepResult {
   const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
   const cond = labels.length ? { labels } : undefined;
   try {
@@ -145,7 +147,7 @@ export function distillStep(s: DistillState, c: DistillConfig): { loss: number; 
  * stream of its own (seeded by the run's seed and the step, so training draws the same numbers either way) and the
  * γ = 1 one-jump error of the online student from fixed points of the exact trajectories ({@link probeTimes}).
  */
-export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (step: number) => Promise<Record<string, number>>; dispose: () => void } {
   const rng = makeRng((c.seed * 1_000_003 + 17) >>> 0);
   const n = c.diagnostics.jumpSamples;
   const xT = tf.tensor2d(rng.normalArray(n * s.data.D), [n, s.data.D]);
@@ -155,18 +157,18 @@ export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (st
   const probe = dataEndProbe(referenceFlow(s.exactTeacher, s.schedule, 100, cond), xT, times);
   xT.dispose();
   return {
-    at: (step) => {
+    at: async (step) => {
       const stepRng = makeRng((c.seed * 1_000_003 + 31 * step + 1) >>> 0);
       const { x, labels: l } = s.data.sample(c.train.batch, stepRng);
       const out: Record<string, number> = {};
       try {
-        const d = splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: mlpGammaModel(s.student), params: s.student.params }, target: { model: mlpGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
+        const d = await splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: mlpGammaModel(s.student), params: s.student.params }, target: { model: mlpGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
         for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
       } finally {
         x.dispose();
       }
       const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond, c) });
-      for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
+      for (const j of await probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
       return out;
     },
     dispose: () => probe.dispose(),
@@ -213,8 +215,12 @@ export interface DistillEval {
   jumpErrors: { t: number; error: number }[];
 }
 
-/** Evaluate the student and the training-free baselines on the same initial noise. */
-export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval {
+/**
+ * Evaluate the student and the training-free baselines on the same initial noise. Sampling runs on the active
+ * backend; each sample set's metrics are computed on the host (lib/backend/reads.ts `onHost`: as is on the CPU
+ * backends, after one `await` read on WebGPU).
+ */
+export async function evaluateDistill(s: DistillState, c: DistillConfig): Promise<DistillEval> {
   const e = c.eval;
   const n = e.samples;
   const { xT, labels, cond, endpoints, dispose } = evalNoise(s.data, s.schedule, s.exactTeacher, e);
@@ -222,19 +228,23 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
   const mixture = s.data.mixtureFor();
   const rows: EvalRow[] = [];
   const model = mlpGammaModel(e.weights === 'ema' ? s.target : s.student);
-  const score = (samples: tf.Tensor, method: string, steps: number, nfe: number) => {
-    rows.push({ method, steps, nfe, metrics: evaluateSamples(samples as tf.Tensor2D, { reference: endpoints, endpoints, mixture, seed: e.seed }) });
-    samples.dispose();
+  const score = async (samples: tf.Tensor, method: string, steps: number, nfe: number) => {
+    try {
+      const metrics = await onHost([samples, endpoints], ([x, end]) => evaluateSamples(x as tf.Tensor2D, { reference: end as tf.Tensor2D, endpoints: end, mixture, seed: e.seed }));
+      rows.push({ method, steps, nfe, metrics });
+    } finally {
+      samples.dispose();
+    }
   };
   try {
     for (const steps of e.steps) {
       const noise = makeRng(e.seed + 1 + steps); // the re-noising stream: the same for every run at this step count
       const out = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond: studentCond });
-      score(out.x, 'student', steps, out.nfe);
+      await score(out.x, 'student', steps, out.nfe);
       if (steps > 1) {
         // The deterministic chain (implied noise): its same-noise error is the cumulative error of the jumps.
         const det = lcmSample(model, s.schedule, xT, lcmTimesteps(s.grid, steps, e.timestepSpacing), { rng: noise, cond: studentCond, noise: 'implied' });
-        score(det.x, 'student-det', steps, det.nfe);
+        await score(det.x, 'student-det', steps, det.nfe);
       }
     }
     const nfePerCall = s.data.numClasses > 0 ? 2 : 1; // a guided teacher costs two network calls per evaluation
@@ -243,14 +253,14 @@ export function evaluateDistill(s: DistillState, c: DistillConfig): DistillEval 
         const perStep = solver === 'heun' ? 2 : 1;
         if (steps % perStep) continue;
         const out = SOLVERS[solver](s.exactTeacher, s.schedule, xT, timeGrid(s.schedule, steps / perStep), { cond });
-        score(out.x, solver, steps / perStep, out.nfe * nfePerCall);
+        await score(out.x, solver, steps / perStep, out.nfe * nfePerCall);
       }
     }
     // One-jump errors of the student from ten sub-path starts on the exact trajectory.
     const times = boundaries(s.grid);
     const pick = times.length <= 11 ? times : [...Array.from({ length: 10 }, (_, i) => times[Math.floor((i * (times.length - 1)) / 10)]), 0];
     const subset = xT.slice([0, 0], [Math.min(n, 256), s.data.D]);
-    const jumps = dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond && { labels: labels.slice(0, subset.shape[0]) }, c) }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
+    const jumps = await dataEndErrors(studentMap(model, s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond && { labels: labels.slice(0, subset.shape[0]) }, c) }), referenceFlow(s.exactTeacher, s.schedule, 100, cond && { labels: labels.slice(0, subset.shape[0]) }), subset, pick);
     subset.dispose();
     return { rows, jumpErrors: jumps.map((j) => ({ t: j.t, error: j.error.mean })) };
   } finally {
@@ -322,15 +332,15 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
   const diag = c.diagnostics.every > 0 ? distillDiagnostics(s, c) : undefined;
   try {
     if (ctx.resume) restoreDistill(s, ctx.resume);
-    if (diag && s.stepsDone === 0) ctx.run.logMetrics(diag.at(0), 0);
+    if (diag && s.stepsDone === 0) ctx.run.logMetrics(await diag.at(0), 0);
     const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
       logEvery: c.train.logEvery,
       checkpointEvery: c.train.checkpointEvery,
-      step: () => {
+      step: async () => {
         const r = distillStep(s, c);
-        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(diag.at(s.stepsDone), s.stepsDone);
+        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(s.stepsDone), s.stepsDone);
         return r;
       },
       encode: (done) => {
@@ -340,7 +350,7 @@ export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Prom
     });
     const summary = trainingSummary(result, countParams(s.student.params));
     if (result.stopped) return stoppedResult(ctx, result, summary);
-    const ev = evaluateDistill(s, c);
+    const ev = await evaluateDistill(s, c);
     for (const r of ev.rows) {
       for (const [k, v] of Object.entries(r.metrics)) if (k !== 'n' && Number.isFinite(v)) summary[`${r.method}/steps${r.steps}/${k}`] = v;
     }

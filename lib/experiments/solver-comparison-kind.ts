@@ -9,7 +9,7 @@ export const solverComparisonKind: ExperimentKind<typeof solverComparisonSchema>
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   async run(config, { run, progress }) {
-    const result = runSolverComparison(config, progress);
+    const result = await runSolverComparison(config, progress);
     for (const row of result.rows) {
       run.logMetric(`error/${row.dataset}/${row.solver}/${row.spacing}`, row.error.mean, row.nfe);
       run.logMetric(`ms/${row.dataset}/${row.solver}/${row.spacing}`, row.ms, row.nfe);

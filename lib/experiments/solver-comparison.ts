@@ -12,7 +12,7 @@ import { makeRng } from '../data/rng.js';
 import { timeGrid, SPACINGS, type Spacing } from '../diffusion/grids.js';
 import { makeSchedule } from '../diffusion/schedules.js';
 import { NFE_PER_STEP, SOLVERS, type SolverName } from '../diffusion/solvers/index.js';
-import { perSampleRms, stat, type ErrorStat } from '../splam/trajectory-error.js';
+import { perSampleRmsAsync, stat, type ErrorStat } from '../splam/trajectory-error.js';
 import { mixtureFromConfig, mixtureSchema, scheduleFromConfig, scheduleSchema } from './mixture-config.js';
 
 const TRAINING_FREE = ['ddim', 'euler', 'heun', 'dpmpp2m'] as const satisfies readonly SolverName[];
@@ -63,8 +63,11 @@ export interface SolverComparisonResult {
 
 export type Progress = (e: { done: number; total: number; label: string }) => void;
 
-/** Run the comparison. Pure apart from the tensor backend; the caller records the result. */
-export function runSolverComparison(config: SolverComparisonConfig, onProgress?: Progress): SolverComparisonResult {
+/**
+ * Run the comparison. Pure apart from the tensor backend; the caller records the result. Each solve is timed to
+ * its result on the host (`await data()`), so the times mean the same on eager and on asynchronous (WebGPU) backends.
+ */
+export async function runSolverComparison(config: SolverComparisonConfig, onProgress?: Progress): Promise<SolverComparisonResult> {
   const schedule = makeSchedule(scheduleFromConfig(config.schedule));
   const rng = makeRng(config.seed);
   const rows: SolverComparisonRow[] = [];
@@ -80,9 +83,10 @@ export function runSolverComparison(config: SolverComparisonConfig, onProgress?:
     const tStart = schedule.N - 1;
     const t0 = performance.now();
     const ref = SOLVERS.reference(denoise, schedule, x, [tStart, 0], { substeps: config.referenceSubsteps }).x;
+    await ref.data();
     const refMs = performance.now() - t0;
     const half = SOLVERS.reference(denoise, schedule, x, [tStart, 0], { substeps: Math.ceil(config.referenceSubsteps / 2) }).x;
-    const halfStepDiff = Math.max(...perSampleRms(half, ref));
+    const halfStepDiff = Math.max(...(await perSampleRmsAsync(half, ref)));
     half.dispose();
     reference.push({ dataset: ds.name, ms: refMs, halfStepDiff });
     tick(`${ds.name}: reference`);
@@ -93,9 +97,9 @@ export function runSolverComparison(config: SolverComparisonConfig, onProgress?:
           if (steps >= 1) {
             const t1 = performance.now();
             const out = SOLVERS[solver](denoise, schedule, x, timeGrid(schedule, steps, { spacing }));
-            out.x.dataSync();
+            await out.x.data();
             const ms = performance.now() - t1;
-            rows.push({ dataset: ds.name, dim: mixture.D, solver, spacing, steps, nfe: out.nfe, error: stat(perSampleRms(out.x, ref)), ms });
+            rows.push({ dataset: ds.name, dim: mixture.D, solver, spacing, steps, nfe: out.nfe, error: stat(await perSampleRmsAsync(out.x, ref)), ms });
             out.x.dispose();
           }
           tick(`${ds.name}: ${solver} ${spacing} nfe=${nfe}`);

@@ -7,6 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { onHost, prefetchVariables } from '../backend/reads.js';
+import type { LazyStepResult } from '../train/adam.js';
 import { z } from 'zod';
 import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
 import { guided, NULL_LABEL } from '../diffusion/guidance.js';
@@ -97,7 +99,7 @@ function setup(c: TeacherConfig): TeacherState {
 }
 
 /** One DSM step. */
-function step(s: TeacherState, c: TeacherConfig): { loss: number; gradNorm: number } {
+function step(s: TeacherState, c: TeacherConfig): LazyStepResult {
   const B = c.train.batch;
   const { x, labels } = s.data.sample(B, s.rng);
   const t = Array.from({ length: B }, () => s.rng.int(s.schedule.N));
@@ -109,7 +111,7 @@ function step(s: TeacherState, c: TeacherConfig): { loss: number; gradNorm: numb
   const sg = tf.tensor1d(t.map((v) => s.schedule.sigma(v)));
   const xt = tf.tidy(() => x.mul(perSample(a, 2)).add(eps.mul(perSample(sg, 2))));
   try {
-    return s.adam.step(() => tf.tidy(() => s.net.apply(xt, tT, undefined, dropped.length ? dropped : undefined).sub(eps).square().mean() as tf.Scalar));
+    return s.adam.stepLazy(() => tf.tidy(() => s.net.apply(xt, tT, undefined, dropped.length ? dropped : undefined).sub(eps).square().mean() as tf.Scalar));
   } finally {
     tf.dispose([x, tT, eps, a, sg, xt]);
   }
@@ -132,8 +134,11 @@ function restore(s: TeacherState, bytes: Uint8Array): void {
   s.stepsDone = ck.meta.stepsDone;
 }
 
-/** DDIM with the learned teacher (guided for conditional data) against the exact PF-ODE, same noise. */
-function evaluate(s: TeacherState, c: TeacherConfig): Record<string, number> {
+/**
+ * DDIM with the learned teacher (guided for conditional data) against the exact PF-ODE, same noise. Sampling runs on
+ * the active backend, the metrics on the host (lib/backend/reads.ts `onHost`).
+ */
+async function evaluate(s: TeacherState, c: TeacherConfig): Promise<Record<string, number>> {
   const e = c.eval;
   const learned = s.data.numClasses > 0 ? guided(mlpDenoiser(s.net), e.guidance.w, e.guidance.convention) : mlpDenoiser(s.net);
   const exact = s.data.exactTeacher(e.guidance);
@@ -141,8 +146,11 @@ function evaluate(s: TeacherState, c: TeacherConfig): Record<string, number> {
   const out = SOLVERS.ddim(learned, s.schedule, xT, timeGrid(s.schedule, e.ddimSteps), { cond }).x as tf.Tensor2D;
   const exactDdim = SOLVERS.ddim(exact, s.schedule, xT, timeGrid(s.schedule, e.ddimSteps), { cond }).x as tf.Tensor2D;
   try {
-    const m = evaluateSamples(out, { reference: endpoints, endpoints, mixture: s.data.mixtureFor(), seed: e.seed });
-    const floor = evaluateSamples(exactDdim, { endpoints, seed: e.seed });
+    const mixture = s.data.mixtureFor();
+    const [m, floor] = await onHost([out, exactDdim, endpoints], ([x, xExact, end]) => [
+      evaluateSamples(x as tf.Tensor2D, { reference: end as tf.Tensor2D, endpoints: end, mixture, seed: e.seed }),
+      evaluateSamples(xExact as tf.Tensor2D, { endpoints: end, seed: e.seed }),
+    ]);
     const summary: Record<string, number> = {};
     for (const [k, v] of Object.entries(m)) if (k !== 'n') summary[`teacher/ddim${e.ddimSteps}/${k}`] = v;
     summary[`exact/ddim${e.ddimSteps}/sameNoiseMean`] = floor.sameNoiseMean!;
@@ -170,10 +178,11 @@ export async function runTeacher(c: TeacherConfig, ctx: ExperimentContext): Prom
     });
     const summary = trainingSummary(result, countParams(s.net.params));
     if (result.stopped) return stoppedResult(ctx, result, summary);
-    Object.assign(summary, evaluate(s, c));
+    Object.assign(summary, await evaluate(s, c));
     let exported = '';
     if (c.export) {
       mkdirSync(dirname(c.export), { recursive: true });
+      await prefetchVariables(); // WebGPU: the weights on the host before the synchronous encoding
       writeNetCheckpoint(c.export, s.net, { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone });
       const sidecar = { file: c.export, runId: ctx.run.id, config: c, summary, run: ctx.run.record() };
       writeModelFile(`${c.export}.json`, JSON.stringify(sidecar, null, 2) + '\n');

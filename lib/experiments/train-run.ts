@@ -3,6 +3,8 @@
  * series, the `checkpoint.bin` artifact on the configured schedule (flushed with the metric points before it),
  * progress, and early stop on request — and the summary of a stopped run.
  */
+import { prefetchVariables } from '../backend/reads.js';
+import type { LazyStepResult } from '../train/adam.js';
 import { trainLoop, type LoopResult } from '../train/loop.js';
 import { CHECKPOINT_NAME, type ExperimentContext, type KindResult } from './registry.js';
 
@@ -12,8 +14,9 @@ export interface TrainRunOptions {
   totalSteps: number;
   logEvery: number;
   checkpointEvery: number;
-  step: () => { loss: number; gradNorm: number };
-  /** The checkpoint bytes after `stepsDone` steps. */
+  /** One step: its loss and gradient norm as numbers, or as scalar tensors read later (lib/train/adam.ts `stepLazy`). */
+  step: () => LazyStepResult | Promise<LazyStepResult>;
+  /** The checkpoint bytes after `stepsDone` steps (every variable's values are on the host by then). */
   encode: (stepsDone: number) => Uint8Array;
 }
 
@@ -26,6 +29,7 @@ export function trainAsRun(ctx: ExperimentContext, o: TrainRunOptions): Promise<
     log: (i, m) => ctx.run.logMetrics({ 'train/loss': m.loss, 'train/grad_norm': m.gradNorm }, i),
     checkpointEvery: o.checkpointEvery,
     checkpoint: async (done) => {
+      await prefetchVariables(); // WebGPU: read every variable with await, so that encoding reads from the host copy
       await ctx.run.logArtifact(CHECKPOINT_NAME, o.encode(done), { kind: 'checkpoint' });
       await ctx.run.flush();
     },

@@ -98,13 +98,28 @@ export function referenceFlow<C>(denoise: Denoiser<C>, schedule: Schedule, subst
 
 /** Per-sample RMS distance over non-batch axes, as host numbers. */
 export function perSampleRms(a: tf.Tensor, b: tf.Tensor): number[] {
-  if (a.shape.join() !== b.shape.join()) {
-    throw new ArgumentError('perSampleRms', 'b', `shape [${b.shape.join(', ')}]`, `the shape of a, [${a.shape.join(', ')}]`);
-  }
-  const rms = tf.tidy(() => a.sub(b).reshape([a.shape[0], -1]).square().mean(1).sqrt());
+  const rms = rmsTensor(a, b);
   const values = Array.from(rms.dataSync());
   rms.dispose();
   return values;
+}
+
+/** {@link perSampleRms} read with `await`, so it runs on every backend (WebGPU included). */
+export async function perSampleRmsAsync(a: tf.Tensor, b: tf.Tensor): Promise<number[]> {
+  const rms = rmsTensor(a, b);
+  try {
+    return Array.from(await rms.data());
+  } finally {
+    rms.dispose();
+  }
+}
+
+/** Per-sample RMS distance over non-batch axes, [B] (the caller disposes it). */
+function rmsTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor1D {
+  if (a.shape.join() !== b.shape.join()) {
+    throw new ArgumentError('perSampleRms', 'b', `shape [${b.shape.join(', ')}]`, `the shape of a, [${a.shape.join(', ')}]`);
+  }
+  return tf.tidy(() => a.sub(b).reshape([a.shape[0], -1]).square().mean(1).sqrt() as tf.Tensor1D);
 }
 
 /** Mean, standard deviation, maximum and the 10 % / 90 % quantiles of a list of numbers. */
@@ -171,11 +186,11 @@ export function trajectoryErrors(jump: FlowMap, exact: FlowMap, xT: tf.Tensor, t
  * Error of a (γ-conditioned) consistency map at every point of the data end: ‖f(x*_{t_i}, t_i, 1) − x*_{t_n}‖ for
  * each time of the split but the last, the one-jump-to-data error of consistency models.
  */
-export function dataEndErrors(f: ConsistencyMap, exact: FlowMap, xT: tf.Tensor, times: readonly number[]): { t: number; error: ErrorStat }[] {
+export async function dataEndErrors(f: ConsistencyMap, exact: FlowMap, xT: tf.Tensor, times: readonly number[]): Promise<{ t: number; error: ErrorStat }[]> {
   checkTimes('dataEndErrors', times);
   const probe = dataEndProbe(exact, xT, times);
   try {
-    return probe.errors(f);
+    return await probe.errors(f);
   } finally {
     probe.dispose();
   }
@@ -183,20 +198,28 @@ export function dataEndErrors(f: ConsistencyMap, exact: FlowMap, xT: tf.Tensor, 
 
 /**
  * {@link dataEndErrors} with the exact trajectory computed once, for measuring many maps (or one map over training)
- * from the same points. Dispose when done.
+ * from the same points. Dispose when done. `errors` reads every time's distances in one `await`, so it runs on
+ * backends without synchronous reads (WebGPU) too.
  */
-export function dataEndProbe(exact: FlowMap, xT: tf.Tensor, times: readonly number[]): { errors: (f: ConsistencyMap) => { t: number; error: ErrorStat }[]; dispose: () => void } {
+export function dataEndProbe(exact: FlowMap, xT: tf.Tensor, times: readonly number[]): { errors: (f: ConsistencyMap) => Promise<{ t: number; error: ErrorStat }[]>; dispose: () => void } {
   checkTimes('dataEndProbe', times);
   const star = exactTrajectory(exact, xT, times);
   const end = star[star.length - 1];
   return {
-    errors: (f) =>
-      times.slice(0, -1).map((t, i) => {
+    errors: async (f) => {
+      const from = times.slice(0, -1);
+      const rms = tf.tidy(() => tf.stack(from.map((t, i) => {
         const pred = f(star[i], t, 1);
-        const error = stat(perSampleRms(pred, end));
-        pred.dispose();
-        return { t, error };
-      }),
+        return rmsTensor(pred, end);
+      })));
+      try {
+        const values = await rms.data();
+        const B = end.shape[0];
+        return from.map((t, i) => ({ t, error: stat(Array.from(values.subarray(i * B, (i + 1) * B))) }));
+      } finally {
+        rms.dispose();
+      }
+    },
     dispose: () => star.forEach((x) => x.dispose()),
   };
 }

@@ -10,7 +10,7 @@ import type { Schedule } from '../diffusion/schedules.js';
 import type { Denoiser } from '../diffusion/types.js';
 import { emaUpdate } from '../nn/ema.js';
 import type { ParamSet } from '../nn/params.js';
-import type { Adam } from '../train/adam.js';
+import type { Adam, LazyStepResult } from '../train/adam.js';
 import { consistencyFromEps } from './consistency.js';
 import { perSampleDistance } from './loss.js';
 import { disposeBatch, prepareSplamBatch, studentLoss, studentPrediction, type GammaEpsModel, type SplamObjective } from './objective.js';
@@ -34,12 +34,17 @@ export interface SplamUpdateArgs<C> {
   progress?: number;
 }
 
-/** One optimisation step; returns the batch loss and the (pre-clip) global gradient norm. */
-export function splamUpdate<C>(a: SplamUpdateArgs<C>): { loss: number; gradNorm: number } {
+/**
+ * One optimisation step; returns the batch loss and the (pre-clip) global gradient norm — numbers, or scalar tensors
+ * where the backend cannot read synchronously ({@link Adam.stepLazy}: there the EMA update runs whatever the loss,
+ * since the run stops at a non-finite loss before its next checkpoint).
+ */
+export function splamUpdate<C>(a: SplamUpdateArgs<C>): LazyStepResult {
   const b = prepareSplamBatch({ x0: a.x0, cond: a.cond, teacher: a.teacher, target: a.target.model, schedule: a.schedule, objective: a.objective, rng: a.rng, progress: a.progress });
   try {
-    const r = a.adam.step(() => studentLoss(a.student.model, b, a.objective.loss));
-    if (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)) emaUpdate(a.target.params, a.student.params, a.emaMu);
+    const r = a.adam.stepLazy(() => studentLoss(a.student.model, b, a.objective.loss));
+    const finite = typeof r.loss !== 'number' || (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm));
+    if (finite) emaUpdate(a.target.params, a.student.params, a.emaMu);
     return r;
   } finally {
     disposeBatch(b);
@@ -64,9 +69,9 @@ export function tBins(N: number): { name: string; test: (t: number) => boolean }
   });
 }
 
-/** ‖g‖ of a gradient map, and the dot product of two (host-side float64). */
-function flat(grads: tf.NamedTensorMap, names: string[]): Float64Array[] {
-  return names.map((n) => Float64Array.from(grads[n].dataSync()));
+/** A gradient map on the host (float64), read with await; and the dot product of two. */
+async function flat(grads: tf.NamedTensorMap, names: string[]): Promise<Float64Array[]> {
+  return Promise.all(names.map(async (n) => Float64Array.from(await grads[n].data())));
 }
 function dot(a: Float64Array[], b: Float64Array[]): number {
   let s = 0;
@@ -89,7 +94,7 @@ export interface DiagnosticsArgs<C> extends Omit<SplamUpdateArgs<C>, 'adam' | 'e
  *   `count/<bin>`     the bin's sample count; and `loss/lcm`, `grad/lcm` for LCM's own loss on the whole batch.
  * Bins with no sample are left out. Costs one forward and backward pass per non-empty bin plus one for LCM.
  */
-export function splamDiagnostics<C>(a: DiagnosticsArgs<C>): Record<string, number> {
+export async function splamDiagnostics<C>(a: DiagnosticsArgs<C>): Promise<Record<string, number>> {
   const b = prepareSplamBatch({ x0: a.x0, cond: a.cond, teacher: a.teacher, target: a.target.model, schedule: a.schedule, objective: a.objective, rng: a.rng, progress: a.progress });
   const params = [...a.student.params.values()] as tf.Variable[];
   const names = [...a.student.params.keys()];
@@ -99,19 +104,21 @@ export function splamDiagnostics<C>(a: DiagnosticsArgs<C>): Record<string, numbe
     const eps = a.student.model(b.xT, b.tTensor, tf.ones([B]) as tf.Tensor1D, b.cond);
     return consistencyFromEps(b.xT, eps, { alpha: b.alphaT, sigma: b.sigmaT, cSkip: b.cSkipT, cOut: b.cOutT });
   };
-  const gradOf = (lossFn: () => tf.Scalar): { value: number; g: Float64Array[] } => {
+  const gradOf = async (lossFn: () => tf.Scalar): Promise<{ value: number; g: Float64Array[] }> => {
     const { value, grads } = tf.variableGrads(lossFn, params);
     const byName: tf.NamedTensorMap = {};
     params.forEach((p, i) => (byName[names[i]] = grads[p.name]));
-    const r = { value: value.dataSync()[0], g: flat(byName, names) };
-    tf.dispose([value, ...Object.values(grads)]);
-    return r;
+    try {
+      return { value: (await value.data())[0], g: await flat(byName, names) };
+    } finally {
+      tf.dispose([value, ...Object.values(grads)]);
+    }
   };
   try {
     const perSample = tf.tidy(() => perSampleDistance(studentPrediction(a.student.model, b), b.target, a.objective.loss));
-    const perSampleValues = perSample.dataSync().slice();
+    const perSampleValues = (await perSample.data()).slice();
     perSample.dispose();
-    const lcm = gradOf(() => tf.tidy(() => perSampleDistance(lcmPrediction(), b.target, a.objective.loss).mean() as tf.Scalar));
+    const lcm = await gradOf(() => tf.tidy(() => perSampleDistance(lcmPrediction(), b.target, a.objective.loss).mean() as tf.Scalar));
     const lcmNorm = Math.sqrt(dot(lcm.g, lcm.g));
     out['loss/lcm'] = lcm.value;
     out['grad/lcm'] = lcmNorm;
@@ -126,8 +133,8 @@ export function splamDiagnostics<C>(a: DiagnosticsArgs<C>): Record<string, numbe
       const mask = new Float32Array(b.t.length);
       for (const i of bin.idx) mask[i] = 1 / bin.idx.length;
       const binMean = (pred: () => tf.Tensor) => () => tf.tidy(() => perSampleDistance(pred(), b.target, a.objective.loss).mul(tf.tensor1d(mask)).sum() as tf.Scalar);
-      const r = gradOf(binMean(() => studentPrediction(a.student.model, b)));
-      const ref = bin.own ? gradOf(binMean(lcmPrediction)).g : lcm.g;
+      const r = await gradOf(binMean(() => studentPrediction(a.student.model, b)));
+      const ref = bin.own ? (await gradOf(binMean(lcmPrediction))).g : lcm.g;
       const norm = Math.sqrt(dot(r.g, r.g));
       const refNorm = Math.sqrt(dot(ref, ref));
       out[`grad/${bin.name}`] = norm;

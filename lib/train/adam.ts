@@ -5,12 +5,13 @@
  * exactly in a new process.
  *
  * On backends with the fused kernels (`wasm`, `native`: backend/kernels/adamw.ts) the global norm is one kernel call
- * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. `stepAsync` reads
- * the loss and the norm with `await t.data()`, for tfjs's WebGPU backend, which cannot read synchronously in Node. The two agree to
- * float32 rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
+ * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. `stepLazy` reads
+ * nothing back where the backend cannot read synchronously (tfjs's WebGPU in Node). The paths agree to float32
+ * rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeBackendHas } from '../backend.js';
+import { readsSync } from '../backend/reads.js';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL, type AdamWAttrs } from '../backend/kernels/adamw.js';
 import { ArgumentError } from '../errors.js';
 import type { ParamSet } from '../nn/params.js';
@@ -32,6 +33,12 @@ export interface AdamState {
   m: Map<string, tf.Variable>;
   v: Map<string, tf.Variable>;
 }
+
+/** A scalar of a step: a number, or a scalar tensor to be read later (the caller disposes it). */
+export type Reading = number | tf.Scalar;
+
+/** What {@link Adam.stepLazy} returns: numbers where the backend reads synchronously, scalar tensors elsewhere. */
+export type LazyStepResult = { loss: Reading; gradNorm: Reading };
 
 export interface AdamStepResult {
   /** The loss before the update. */
@@ -59,7 +66,7 @@ export class Adam {
   /**
    * One step: gradients of `lossFn` with respect to every parameter, clipped, then the AdamW update.
    * A non-finite loss or gradient norm leaves the parameters unchanged (the caller decides to stop).
-   * Reads the loss and the gradient norm synchronously; on backends that cannot (WebGPU in Node) use {@link stepAsync}.
+   * Reads the loss and the gradient norm synchronously; on backends that cannot (WebGPU in Node) use {@link stepLazy}.
    */
   step(lossFn: () => tf.Scalar): AdamStepResult {
     const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
@@ -75,20 +82,42 @@ export class Adam {
   }
 
   /**
-   * {@link step} with the loss and the gradient norm read asynchronously (`await t.data()`), for backends without
-   * synchronous reads (tfjs's WebGPU in Node); the same update on every backend.
+   * {@link step} where the active backend reads synchronously; elsewhere (tfjs's WebGPU in Node) the same AdamW
+   * update without reading anything back: the clip factor min(1, clip / ‖g‖) and the skip on a non-finite loss or
+   * norm are computed on the device, and the loss and norm come back as scalar tensors for the caller to read later,
+   * batched (lib/train/loop.ts reads a logging window at once). The step counter advances even on a skipped
+   * (non-finite) step, which the loop then stops at. The two paths agree to float32 rounding
+   * (test/backend/webgpu.test.ts), not bit for bit: the fused kernels compute each element in float64.
    */
-  async stepAsync(lossFn: () => tf.Scalar): Promise<AdamStepResult> {
+  stepLazy(lossFn: () => tf.Scalar): LazyStepResult {
+    if (readsSync()) return this.step(lossFn);
     const { value, grads } = tf.variableGrads(lossFn, [...this.params.values()]);
     try {
-      const fused = hasFusedAdamW();
-      const norm = fused ? fusedSumSquares(grads) : globalNorm(grads);
-      const [lossData, normData] = await Promise.all([value.data(), norm.data()]);
-      norm.dispose();
-      const gradNorm = fused ? Math.sqrt(normData[0]) : normData[0];
-      return this.#update(grads, lossData[0], gradNorm, fused);
+      const gradNorm = globalNorm(grads) as tf.Scalar;
+      const { lr, beta1, beta2, eps, weightDecay, gradClip } = this.config;
+      this.state.step += 1;
+      const bc1 = 1 - beta1 ** this.state.step;
+      const bc2 = 1 - beta2 ** this.state.step;
+      tf.tidy(() => {
+        const finite = tf.logicalAnd(tf.isFinite(value), tf.isFinite(gradNorm));
+        const clip = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, gradNorm)) : tf.scalar(1);
+        const scale = tf.where(finite, clip, tf.scalar(0));
+        const keep = (next: tf.Tensor, old: tf.Tensor) => tf.where(finite, next, old);
+        for (const [name, p] of this.params) {
+          const m = this.state.m.get(name)!;
+          const v = this.state.v.get(name)!;
+          const g = grads[p.name].mul(scale);
+          const m2 = m.mul(beta1).add(g.mul(1 - beta1));
+          const v2 = v.mul(beta2).add(g.square().mul(1 - beta2));
+          const update = m2.div(bc1).div(v2.div(bc2).sqrt().add(eps));
+          const decayed = weightDecay > 0 ? p.mul(1 - lr * weightDecay) : p;
+          m.assign(keep(m2, m));
+          v.assign(keep(v2, v));
+          p.assign(keep(decayed.sub(update.mul(lr)), p));
+        }
+      });
+      return { loss: value, gradNorm };
     } finally {
-      value.dispose();
       tf.dispose(Object.values(grads));
     }
   }

@@ -3,7 +3,10 @@
  * saves checkpoints on a schedule, and reports progress. The step itself and what a checkpoint holds belong to
  * the caller.
  */
+import * as tf from '@tensorflow/tfjs';
+import { readScalars } from '../backend/reads.js';
 import { SplamError } from '../errors.js';
+import type { Reading } from './adam.js';
 
 /** A NaN or ±Inf loss (or gradient norm): the run stops as failed; the last good checkpoint is kept. */
 export class NonFiniteLossError extends SplamError {
@@ -23,8 +26,12 @@ export class NonFiniteLossError extends SplamError {
   }
 }
 
-/** What a step reports: scalar metrics, `loss` among them. */
-export type StepMetrics = Record<string, number> & { loss: number };
+/**
+ * What a step reports: scalar metrics, `loss` among them, each a number or a scalar tensor (a step on a backend that
+ * cannot read synchronously: lib/train/adam.ts `stepLazy`). The loop reads tensors later, a window at a time, and
+ * disposes them.
+ */
+export type StepMetrics = Record<string, Reading> & { loss: Reading };
 
 export interface LoopOptions {
   /** First step to run (0, or the checkpoint's step when resuming). */
@@ -32,8 +39,10 @@ export interface LoopOptions {
   /** Total steps: the loop runs steps startStep … totalSteps − 1. */
   totalSteps: number;
   /**
-   * One optimisation step; returns scalar metrics (must include `loss`), or a promise of them (a step that reads its
-   * loss with `await t.data()`, as on WebGPU: lib/train/adam.ts `stepAsync`).
+   * One optimisation step; returns scalar metrics (must include `loss`), or a promise of them. Numbers are checked
+   * and averaged at once; scalar tensors are read in one transfer when the logging window closes, before a
+   * checkpoint, on a stop and at the end — so a step on WebGPU never waits for the device — and checked in step
+   * order, so a non-finite value still names its own step and no checkpoint is written after it.
    */
   step: (i: number) => StepMetrics | Promise<StepMetrics>;
   /** Average the step metrics over this many steps and pass them to `log`. Default 50. */
@@ -64,39 +73,67 @@ export async function trainLoop(o: LoopOptions): Promise<LoopResult> {
   let count = 0;
   let last: Record<string, number> = {};
   let lastLogged: LoopResult['lastLogged'];
+  /** Steps whose metrics are not yet read (tensors), in step order. */
+  let pending: { done: number; m: StepMetrics }[] = [];
+  /** Read the pending steps (one transfer), then check, average and log them in step order. */
+  const settle = async () => {
+    const steps = pending;
+    pending = [];
+    const tensors = steps.flatMap((p) => Object.values(p.m).filter((v): v is tf.Scalar => typeof v !== 'number'));
+    let values: number[];
+    try {
+      values = await readScalars(tensors);
+    } finally {
+      tf.dispose(tensors);
+    }
+    let j = 0;
+    for (const { done, m } of steps) {
+      const read: Record<string, number> = {};
+      for (const [k, v] of Object.entries(m)) read[k] = typeof v === 'number' ? v : values[j++];
+      for (const [k, v] of Object.entries(read)) {
+        if (!Number.isFinite(v) && (k === 'loss' || k === 'gradNorm')) throw new NonFiniteLossError(done, k, v, lastCk);
+        acc[k] = (acc[k] ?? 0) + v;
+      }
+      count++;
+      last = read;
+      if (count === logEvery || done === o.totalSteps) {
+        const avg = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v / count]));
+        o.log?.(done, avg);
+        lastLogged = { step: done, count, metrics: avg };
+        o.progress?.({ done, total: o.totalSteps, label: `loss ${avg.loss.toExponential(3)}` });
+        acc = {};
+        count = 0;
+      }
+    }
+  };
   let i = o.startStep;
   let stopped = false;
-  for (; i < o.totalSteps; i++) {
-    const m = await o.step(i);
-    for (const [k, v] of Object.entries(m)) {
-      if (!Number.isFinite(v) && (k === 'loss' || k === 'gradNorm')) throw new NonFiniteLossError(i + 1, k, v, lastCk);
-      acc[k] = (acc[k] ?? 0) + v;
+  try {
+    for (; i < o.totalSteps; i++) {
+      const m = await o.step(i);
+      const done = i + 1;
+      pending.push({ done, m });
+      const deferred = Object.values(m).some((v) => typeof v !== 'number');
+      if (!deferred || count + pending.length === logEvery || done === o.totalSteps) await settle();
+      // Yield to the event loop once per step (~µs; a step takes ms): the SIGINT handler that raises shouldStop and
+      // the run's heartbeat timer only run between macrotasks, and a loop of synchronous steps would starve them
+      // until the next checkpoint's await (seen: a Ctrl-C at step 600 not honoured by step 800).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const stopNow = o.shouldStop?.() ?? false;
+      if (o.checkpoint && ((ckEvery > 0 && done % ckEvery === 0) || done === o.totalSteps || stopNow)) {
+        await settle(); // no checkpoint after an unread (possibly non-finite) step
+        await o.checkpoint(done);
+        lastCk = done;
+      }
+      if (stopNow) {
+        await settle();
+        stopped = true;
+        i++;
+        break;
+      }
     }
-    count++;
-    last = m;
-    const done = i + 1;
-    if (count === logEvery || done === o.totalSteps) {
-      const avg = Object.fromEntries(Object.entries(acc).map(([k, v]) => [k, v / count]));
-      o.log?.(done, avg);
-      lastLogged = { step: done, count, metrics: avg };
-      o.progress?.({ done, total: o.totalSteps, label: `loss ${avg.loss.toExponential(3)}` });
-      acc = {};
-      count = 0;
-    }
-    // Yield to the event loop once per step (~µs; a step takes ms): the SIGINT handler that raises shouldStop and
-    // the run's heartbeat timer only run between macrotasks, and a loop of synchronous steps would starve them
-    // until the next checkpoint's await (seen: a Ctrl-C at step 600 not honoured by step 800).
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const stopNow = o.shouldStop?.() ?? false;
-    if (o.checkpoint && ((ckEvery > 0 && done % ckEvery === 0) || done === o.totalSteps || stopNow)) {
-      await o.checkpoint(done);
-      lastCk = done;
-    }
-    if (stopNow) {
-      stopped = true;
-      i++;
-      break;
-    }
+  } finally {
+    for (const p of pending) tf.dispose(Object.values(p.m).filter((v): v is tf.Scalar => typeof v !== 'number'));
   }
   return { stepsDone: i, lastMetrics: last, lastLogged, stopped };
 }

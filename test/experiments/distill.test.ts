@@ -30,7 +30,7 @@ function runSteps(c: DistillConfig, n: number, from?: Uint8Array) {
   const s = setupDistill(c);
   if (from) restoreDistill(s, from);
   const losses: number[] = [];
-  for (let i = 0; i < n; i++) losses.push(distillStep(s, c).loss);
+  for (let i = 0; i < n; i++) losses.push(distillStep(s, c).loss as number);
   return { s, losses };
 }
 
@@ -66,14 +66,14 @@ test('LCM is the same code path with γ ≡ 1 and no γ-embedding', () => {
   disposeDistill(r.s);
 });
 
-test('evaluation scores the student and the baselines on the same noise, and a training step does not leak tensors', () => {
+test('evaluation scores the student and the baselines on the same noise, and a training step does not leak tensors', async () => {
   const c = tiny();
   const s = setupDistill(c);
   distillStep(s, c);
   const before = tf.memory().numTensors;
   distillStep(s, c);
   assert.equal(tf.memory().numTensors, before);
-  const ev = evaluateDistill(s, c);
+  const ev = await evaluateDistill(s, c);
   assert.deepEqual(ev.rows.map((r) => `${r.method}:${r.steps}`), ['student:1', 'student:2', 'student-det:2', 'ddim:1', 'ddim:2', 'dpmpp2m:1', 'dpmpp2m:2']);
   // One DDIM step and one DPM-Solver++ step are the same update (written differently: float32 rounding only).
   assert.ok(Math.abs(ev.rows[3].metrics.sameNoiseMean! - ev.rows[5].metrics.sameNoiseMean!) < 1e-6);
@@ -158,12 +158,12 @@ test('with the w-embedding on, the student gets a zero time.w_proj (last), train
   tf.dispose([x, t, g]);
 });
 
-test('a student with the w-embedding is evaluated at the sampling w (guidance.w): different w, different samples', () => {
+test('a student with the w-embedding is evaluated at the sampling w (guidance.w): different w, different samples', async () => {
   const c = tinyCond({ wEmbed: { dim: 8, min: 0, max: 4, projInit: 'random' } }, { train: { steps: 4, batch: 32 } });
   const s = setupDistill(c);
   for (let i = 0; i < 4; i++) distillStep(s, c);
-  const a = evaluateDistill(s, c);
-  const b = evaluateDistill(s, { ...c, guidance: { ...c.guidance, w: 0 } });
+  const a = await evaluateDistill(s, c);
+  const b = await evaluateDistill(s, { ...c, guidance: { ...c.guidance, w: 0 } });
   const student = (ev: typeof a) => ev.rows.find((r) => r.method === 'student' && r.steps === 1)!.metrics.sameNoiseMean!;
   assert.ok(Number.isFinite(student(a)) && Number.isFinite(student(b)));
   assert.notEqual(student(a), student(b));

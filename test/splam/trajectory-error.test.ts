@@ -58,8 +58,8 @@ test('the local error of one DDIM jump grows as k² with the skip k (local order
   assert.ok(Math.abs(p - 2) <= 0.3, `measured ${p.toFixed(3)} from ${errs.map((e) => e.toExponential(2)).join(', ')}`);
 });
 
-test('the exact consistency map has zero data-end error from every point of the trajectory', () => {
-  const r = dataEndErrors(exactF, exact, xT, boundaries(gridForSkip(1000, 200)));
+test('the exact consistency map has zero data-end error from every point of the trajectory', async () => {
+  const r = await dataEndErrors(exactF, exact, xT, boundaries(gridForSkip(1000, 200)));
   assert.equal(r.length, 5);
   for (const p of r) assert.ok(p.error.max < 1e-5, `t=${p.t}: ${p.error.max}`);
 });
@@ -98,13 +98,13 @@ test('bad splits and γ values are rejected with the argument named', () => {
   assertArgumentError(() => perSampleRms(tf.zeros([2, 2]), tf.zeros([2, 3])), { fn: 'perSampleRms', arg: 'b' });
 });
 
-test('error analyses do not leak tensors', () => {
+test('error analyses do not leak tensors', async () => {
   const times = boundaries(gridForSkip(1000, 250));
   trajectoryErrors(denoiserJump(eps, sd), exact, xT, times);
   const before = tf.memory().numTensors;
   trajectoryErrors(denoiserJump(eps, sd), exact, xT, times);
   gammaErrors(exactF, exact, sd, xT, times, { gammas: [0, 1], start: denoiserJump(eps, sd) });
-  dataEndErrors(exactF, exact, xT, times);
+  await dataEndErrors(exactF, exact, xT, times);
   assert.equal(tf.memory().numTensors, before);
 });
 

@@ -110,19 +110,19 @@ test('γ curriculum: U[lo, hi] with both ends moving linearly over training, the
   assertArgumentError(() => checkGammaDistribution({ kind: 'curriculum', lo: { from: 0.8, to: 1 }, hi: { from: 0.5, to: 1 } }), { fn: 'checkGammaDistribution', arg: 'lo.from', value: 0.8 });
 });
 
-test('diagnostics split the objective by γ and t bin without changing the student; under LCM the γ = 1 bin is LCM itself (cosine 1)', () => {
+test('diagnostics split the objective by γ and t bin without changing the student; under LCM the γ = 1 bin is LCM itself (cosine 1)', async () => {
   const net = makeMlp({ dim: 2, hidden: 16, blocks: 1, timeEmbedDim: 8, gammaEmbedDim: 8, numClasses: 0 }, makeRng(1));
   const target = makeMlp(net.config, makeRng(2));
   const x64 = x0.slice([0, 0], [64, 2]);
   const args = (gamma: GammaDistribution) => ({ x0: x64, teacher, student: { model: mlpGammaModel(net), params: net.params }, target: { model: mlpGammaModel(target), params: target.params }, schedule: sd, objective: objective({ gamma }), rng: makeRng(7) });
   const before = [...net.params.values()].map((p) => p.dataSync().slice());
   const tensors = tf.memory().numTensors;
-  const lcm = splamDiagnostics(args(LCM_GAMMA));
+  const lcm = await splamDiagnostics(args(LCM_GAMMA));
   assert.equal(lcm['count/g1'], 64);
   assert.ok(Math.abs(lcm['cos/g1'] - 1) < 1e-9, `cos ${lcm['cos/g1']}`);
   assert.ok(Math.abs(lcm['loss/g1'] - lcm['loss/lcm']) < 1e-6 * lcm['loss/lcm'], `loss ${lcm['loss/g1']} vs ${lcm['loss/lcm']}`);
   assert.ok(Math.abs(lcm['grad/g1'] - lcm['grad/lcm']) < 1e-5 * lcm['grad/lcm'], `grad ${lcm['grad/g1']} vs ${lcm['grad/lcm']}`);
-  const splam = splamDiagnostics(args({ kind: 'uniform' }));
+  const splam = await splamDiagnostics(args({ kind: 'uniform' }));
   const gammaCounts = ['g0.00-0.25', 'g0.25-0.50', 'g0.50-0.75', 'g0.75-1.00'].reduce((a, k) => a + (splam[`count/${k}`] ?? 0), 0);
   const tCounts = ['t0-249', 't250-499', 't500-749', 't750-999'].reduce((a, k) => a + (splam[`count/${k}`] ?? 0), 0);
   assert.equal(gammaCounts, 64);

@@ -87,3 +87,36 @@ test('the loop checkpoints on schedule and at the end, logs averages, and stops 
   assert.equal(r2.stepsDone, 3);
   assert.equal(saved.at(-1), 3);
 });
+
+test('steps that return their loss as tensors (WebGPU) log the same averages and checkpoints, read a window at a time, and leak nothing', async () => {
+  const lazy = (i: number) => ({ loss: tf.scalar(i), gradNorm: tf.scalar(2 * i) });
+  const before = tf.memory().numTensors;
+  const saved: number[] = [];
+  const logs: [number, number, number][] = [];
+  const r = await trainLoop({ startStep: 3, totalSteps: 10, step: lazy, logEvery: 4, log: (s, m) => logs.push([s, m.loss, m.gradNorm]), checkpointEvery: 5, checkpoint: async (d) => void saved.push(d) });
+  assert.equal(r.stepsDone, 10);
+  assert.deepEqual(saved, [5, 10]);
+  assert.deepEqual(logs, [[7, 4.5, 9], [10, 8, 16]]);
+  assert.deepEqual(r.lastMetrics, { loss: 9, gradNorm: 18 });
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('a NaN loss in a tensor step still names its own step, and no checkpoint is written after it', async () => {
+  const saved: number[] = [];
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    trainLoop({ startStep: 0, totalSteps: 20, logEvery: 10, step: (i) => ({ loss: tf.scalar(i === 5 ? NaN : 1 / (i + 1)) }), checkpointEvery: 4, checkpoint: async (d) => void saved.push(d) }),
+    (e: unknown) => e instanceof NonFiniteLossError && e.step === 6 && e.key === 'loss' && e.lastCheckpointStep === 4,
+  );
+  assert.deepEqual(saved, [4]);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test('Adam.stepLazy is Adam.step where the backend reads synchronously (numbers, the same update)', () => {
+  const a = scalarParam(1);
+  const b = scalarParam(1);
+  const ra = new Adam(a, { lr: 0.1 }).step(() => a.get('w')!.square().sum() as tf.Scalar);
+  const rb = new Adam(b, { lr: 0.1 }).stepLazy(() => b.get('w')!.square().sum() as tf.Scalar);
+  assert.deepEqual(rb, ra);
+  assert.equal(b.get('w')!.dataSync()[0], a.get('w')!.dataSync()[0]);
+});
