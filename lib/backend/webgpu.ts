@@ -24,9 +24,23 @@ export interface WebGpuAdapter {
   architecture: string;
   device: string;
   description: string;
+  /** A software adapter (Mesa's llvmpipe, SwiftShader, or one Dawn marks as a fallback): never chosen automatically. */
+  software: boolean;
+  /** The limits that bound tfjs's kernels ({@link LIMIT_NAMES}), as the adapter reports them. */
+  limits: Record<string, number>;
   /** Dawn backends tried before this one and why each failed. */
   skipped: string[];
 }
+
+/** Adapter limits worth knowing for tfjs's kernels (storage buffers per shader: AddN, concat; sizes; workgroups). */
+export const LIMIT_NAMES = [
+  'maxStorageBuffersPerShaderStage',
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupsPerDimension',
+] as const;
 
 /** What a machine needs for a WebGPU adapter, by Dawn backend. */
 const ADAPTER_HINT =
@@ -39,7 +53,9 @@ interface DawnGpu {
   requestAdapter(options?: Record<string, unknown>): Promise<DawnAdapter | null>;
 }
 interface DawnAdapter {
-  info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', string>>;
+  info?: Partial<Record<'vendor' | 'architecture' | 'device' | 'description', string>> & { isFallbackAdapter?: boolean };
+  limits?: Record<string, number>;
+  isFallbackAdapter?: boolean;
 }
 interface DawnModule {
   create(options: string[]): DawnGpu;
@@ -94,19 +110,47 @@ export async function loadWebGpu(choice: DawnBackendChoice): Promise<WebGpuAdapt
     } catch (err) {
       throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
     }
-    const info = adapter.info ?? {};
-    const field = (k: 'vendor' | 'architecture' | 'device' | 'description') => String(info[k] ?? '');
-    return {
-      dawnBackend,
-      featureLevel,
-      vendor: field('vendor'),
-      architecture: field('architecture'),
-      device: field('device'),
-      description: field('description'),
-      skipped,
-    };
+    return { dawnBackend, featureLevel, ...describeAdapter(adapter), skipped };
   }
   throw new BackendError('webgpu', `Dawn found no WebGPU adapter (${skipped.join('; ')})`, ADAPTER_HINT);
+}
+
+/** What an adapter says of itself: names, whether it is software, and {@link LIMIT_NAMES}. */
+function describeAdapter(adapter: DawnAdapter): Omit<WebGpuAdapter, 'dawnBackend' | 'featureLevel' | 'skipped'> {
+  const info = adapter.info ?? {};
+  const field = (k: 'vendor' | 'architecture' | 'device' | 'description') => String(info[k] ?? '');
+  const names = ['vendor', 'architecture', 'device', 'description'].map((k) => field(k as 'vendor')).join(' ');
+  const software = Boolean(adapter.isFallbackAdapter ?? info.isFallbackAdapter) || /llvmpipe|softpipe|swiftshader|lavapipe/i.test(names);
+  const limits: Record<string, number> = {};
+  for (const k of LIMIT_NAMES) if (typeof adapter.limits?.[k] === 'number') limits[k] = adapter.limits[k];
+  return { vendor: field('vendor'), architecture: field('architecture'), device: field('device'), description: field('description'), software, limits };
+}
+
+/**
+ * Look for a WebGPU adapter without activating the backend (`splam doctor`): the first Dawn backend of `choice`
+ * that gives one, described with its limits; or why none was found (the `webgpu` package missing, no adapter).
+ */
+export async function probeWebGpu(choice: DawnBackendChoice = 'auto'): Promise<{ adapter: WebGpuAdapter } | { reason: string }> {
+  let dawn: DawnModule;
+  try {
+    // @ts-ignore optional dependency (Dawn bindings); typed by DawnModule
+    dawn = (await import('webgpu')) as DawnModule;
+  } catch {
+    return { reason: `the webgpu package is not installed (${WEBGPU_INSTALL_HINT})` };
+  }
+  const skipped: string[] = [];
+  for (const dawnBackend of choice === 'auto' ? (['vulkan', 'opengles'] as const) : [choice]) {
+    const featureLevel = FEATURE_LEVEL[dawnBackend];
+    if (dawnBackend === 'opengles' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
+    try {
+      const adapter = await dawn.create([`backend=${dawnBackend}`]).requestAdapter({ powerPreference: 'high-performance', featureLevel });
+      if (adapter) return { adapter: { dawnBackend, featureLevel, ...describeAdapter(adapter), skipped } };
+      skipped.push(`${dawnBackend}: no adapter`);
+    } catch (err) {
+      skipped.push(`${dawnBackend}: ${reasonOf(err)}`);
+    }
+  }
+  return { reason: `no adapter (${skipped.join('; ')}); ${ADAPTER_HINT}` };
 }
 
 function installWebGpuGlobals(globals: Record<string, unknown>, gpu: DawnGpu): void {

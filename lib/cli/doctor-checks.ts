@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendInfo } from '../backend.js';
+import type { WebGpuAdapter } from '../backend/webgpu.js';
 import { firstLine } from '../errors.js';
 import { FRONTEND_PACKAGE, headlessExecutor, jupyterFrontends } from '../notebook/frontends.js';
 import { KERNEL_NAME, PROJECT_ROOT, jupyterPath } from '../notebook/jupyter.js';
@@ -48,6 +49,23 @@ export function backendLine(info: BackendInfo, verbose = false): string[] {
     lines.push(line('', `skipped ${info.skipped.map((s) => s.name).join(', ')}${missing ? ' (not installed)' : ''}; --verbose for why`));
   }
   return lines;
+}
+
+/**
+ * The WebGPU line: the adapter Dawn finds (name, Dawn backend, software or not) and the limits that bound tfjs's
+ * kernels, or why there is none. WebGPU is used only with SPLAM_BACKEND=webgpu: the automatic order never picks it,
+ * so a software adapter (Mesa's llvmpipe) is never chosen for a run.
+ */
+export function webgpuLines(probe: { adapter: WebGpuAdapter } | { reason: string }): string[] {
+  if (!('adapter' in probe)) return [line('webgpu', `none: ${probe.reason}`)];
+  const a = probe.adapter;
+  const name = [a.vendor, a.device, a.description].filter(Boolean).join(' ') || 'adapter';
+  const kind = a.software ? 'software adapter: a check of the GPU code path, not an engine for runs' : 'hardware adapter';
+  const limits = Object.entries(a.limits).map(([k, v]) => `${k.replace(/^max/, '')} ${v}`);
+  return [
+    line('webgpu', `${name} (Dawn ${a.dawnBackend}, ${a.featureLevel}; ${kind}; used only with SPLAM_BACKEND=webgpu)`),
+    ...(limits.length ? [line('', `limits: ${limits.join(', ')}`)] : []),
+  ];
 }
 
 export function chromiumCheck(env: NodeJS.ProcessEnv = process.env): Check {

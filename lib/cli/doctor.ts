@@ -20,6 +20,8 @@ export function registerDoctorCommand(program: Command): void {
       const nodeOk = major > 20 || (major === 20 && minor >= 19);
       lines.push(checks.line('node', `${process.version}${nodeOk ? '' : '  (needs >= 20.19 for require(esm) in notebooks)'}`));
       lines.push(...checks.backendLine(await initBackend(), opts.verbose));
+      const { parseDawnBackend, probeWebGpu } = await import('../backend/webgpu.js');
+      lines.push(...checks.webgpuLines(await probeWebGpu(parseDawnBackend(process.env.SPLAM_WEBGPU_BACKEND))));
       lines.push(...checks.formatChecks([checks.chromiumCheck(), checks.jupyterCheck(), checks.kernelspecCheck()]));
       const dir = opts.store ?? defaultStoreDir();
       lines.push(checks.line('store', isPostgresUrl(dir) ? `${redactStoreUrl(dir)} (PostgreSQL)` : `${dir}${existsSync(dir) ? '' : ' (created on the first run)'}`));

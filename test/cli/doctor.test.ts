@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { initBackend } from '../../lib/backend.js';
-import { kernelspecCheck } from '../../lib/cli/doctor-checks.js';
+import { kernelspecCheck, webgpuLines } from '../../lib/cli/doctor-checks.js';
 import { ROOT, tempDir } from '../track/helpers.js';
 import { splamInProcess } from './in-process.js';
 
@@ -35,7 +35,13 @@ test('splam doctor: one short backend line, then Chromium, Jupyter, kernelspec a
   const info = await initBackend();
   const r = await splamInProcess(['doctor', '--store', store]);
   assert.equal(r.code, 0, r.err);
-  for (const label of ['node', 'backend', 'chromium', 'jupyter', 'kernelspec', 'store']) labelled(r.out, label);
+  for (const label of ['node', 'backend', 'webgpu', 'chromium', 'jupyter', 'kernelspec', 'store']) labelled(r.out, label);
+  // This machine (and CI) has Mesa's software adapter (setup.sh's libegl packages): doctor names it as software, with
+  // the storage-buffer limit that tfjs's AddN and concat run into, and never as the backend chosen.
+  const webgpu = labelled(r.out, 'webgpu');
+  if (process.env.CI) assert.match(webgpu, /software adapter/);
+  if (!webgpu.startsWith('none')) assert.match(r.out, /limits: .*StorageBuffersPerShaderStage \d+/);
+  assert.notEqual(info.name, 'webgpu');
   const backend = labelled(r.out, 'backend');
   assert.ok(backend.startsWith(`${info.name} (tfjs ${info.tfjsVersion}`), backend);
   assert.ok(backend.length <= 100, `short: ${backend.length} characters`);
@@ -48,6 +54,15 @@ test('splam doctor: one short backend line, then Chromium, Jupyter, kernelspec a
   assert.equal(v.code, 0, v.err);
   for (const k of info.patchedKernels) assert.ok(v.out.includes(k), `--verbose names ${k}`);
   for (const s of info.skipped) assert.match(v.out, new RegExp(`skipped ${s.name}: `));
+});
+
+test('the webgpu line says software or hardware, lists the limits, or says why there is no adapter', () => {
+  const adapter = { dawnBackend: 'vulkan', featureLevel: 'core', vendor: 'nvidia', architecture: 'hopper', device: 'NVIDIA H100', description: '', software: false, limits: { maxStorageBuffersPerShaderStage: 10 }, skipped: [] } as const;
+  const hw = webgpuLines({ adapter: { ...adapter, limits: { ...adapter.limits }, skipped: [] } });
+  assert.match(hw[0], /^webgpu +nvidia NVIDIA H100 \(Dawn vulkan, core; hardware adapter; used only with SPLAM_BACKEND=webgpu\)/);
+  assert.match(hw[1], /limits: StorageBuffersPerShaderStage 10/);
+  assert.match(webgpuLines({ adapter: { ...adapter, software: true, limits: {}, skipped: [] } })[0], /software adapter: a check of the GPU code path/);
+  assert.deepEqual(webgpuLines({ reason: 'the webgpu package is not installed' }), ['webgpu      none: the webgpu package is not installed']);
 });
 
 test('splam doctor names what is missing and how to get it', async () => {
