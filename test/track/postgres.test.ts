@@ -123,7 +123,7 @@ test('a batch that committed but whose reply was lost is resent without doubling
   const { url } = freshPgUrl();
   const store = (await openStore(url)) as PgRunStore;
   const started = await store.startRun({ provenance: NO_GIT });
-  await started.close(false); // the row stays `running`; the handle below logs into it
+  await (started as PgRun).close(false); // the row stays `running`; the handle below logs into it
   // A host whose first points insert commits and then fails, as a connection lost before the reply would.
   let lost = 0;
   const host: PgRunHost = {

@@ -1,6 +1,7 @@
 /** Run records ↔ rows of the `runs` table. jsonb keeps the values, not the key order of objects. */
 import { ArgumentError } from '../../errors.js';
 import { decodeNumber, encodeNumber } from '../record.js';
+import type { RunEnd } from '../run-base.js';
 import type { RunRecord } from '../types.js';
 
 /** The database clock in epoch ms: heartbeats are stamped and judged by it, so hosts' clocks need not agree. */
@@ -93,9 +94,6 @@ export function recordValues(rec: RunRecord): unknown[] {
 
 export const INSERT_RUN = `INSERT INTO runs (${ALL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`;
 export const UPDATE_RUN = `UPDATE runs SET (${ALL_COLUMNS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) WHERE id = $1`;
-
-/** What finish/fail set on a run's row, whatever it held. */
-export type RunEnd = Pick<RunRecord, 'status' | 'endedAt' | 'heartbeatAt' | 'summary' | 'error'>;
 
 /** finish/fail in one statement ($1 the id; RunEnd's fields as {@link endValues} orders them); returns the row. */
 export const END_RUN = `UPDATE runs SET status = $2, ended_at = $3, heartbeat_at = $4, summary = $5, error = $6 WHERE id = $1 RETURNING ${ALL_COLUMNS}`;

@@ -10,80 +10,26 @@
  * buffered when the process dies — by a signal or `process.exit()` too — are lost unless flushed. The heartbeat
  * is the `heartbeat_at` column, stamped by the database clock every `heartbeatMs`.
  *
- * Every other change is a commit: in one transaction, lock the run's row, apply the change to the fresh record,
- * write it back (the same rule as the file store, with the row lock in place of the store lock). finish/fail set
- * fields that do not depend on the stored record: one UPDATE (host.end).
+ * Every other change is a commit (run-base.ts, shared with the file store): in one transaction, lock the run's row,
+ * apply the change to the fresh record, write it back — the row lock in place of the file store's lock. finish/fail
+ * set fields that do not depend on the stored record: one UPDATE (host.end).
  */
-import { createHash } from 'node:crypto';
-import { mkdir, realpath } from 'node:fs/promises';
-import path from 'node:path';
-import { ArgumentError, StoreError } from '../../errors.js';
-import { writeFileAtomic } from '../atomic.js';
+import { StoreError } from '../../errors.js';
 import type { FlushPolicy } from '../metrics-log.js';
-import { checkArtifactName, inside } from '../paths.js';
-import { toRunError } from '../run.js';
-import { checkMetricKey, checkMetricValue, checkParams, checkStep, checkSummary, checkTags, cloneJson } from '../validate.js';
-import { ARTIFACT_KINDS, type ArtifactInfo, type ArtifactKind, type JsonValue, type Params, type Run, type RunError, type RunRecord } from '../types.js';
-import { INSERT_POINTS, INSERT_POINTS_RETRY, NOW_MS, pointValues, type RunEnd } from './records.js';
+import { RunBase, type CommitHost, type LatestPoints, type RunEnd } from '../run-base.js';
+import type { RunRecord } from '../types.js';
+import { INSERT_POINTS, INSERT_POINTS_RETRY, NOW_MS, pointValues } from './records.js';
 
 /** What a handle needs from its store. */
-export interface PgRunHost {
+export interface PgRunHost extends CommitHost {
   /** Run a query on the store's pool. */
   query(sql: string, values?: unknown[], name?: string): Promise<{ rows: any[]; rowCount: number | null }>;
-  /** Apply `mutate` to the fresh record with its row locked, and write it back. */
-  commit(id: string, mutate: (rec: RunRecord) => void): Promise<RunRecord>;
   /** Set the fields finish/fail set, in one statement; returns the record. */
   end(id: string, end: RunEnd): Promise<RunRecord>;
   /** The artifact file of a run (name checked, path proven inside the run's folder). */
   artifactPath(fn: string, id: string, name: string): string;
   artifactsDir(id: string): string;
   detach(run: PgRun): void;
-}
-
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** The bytes of an artifact, checked against its kind (the same rules as the file store's run.ts). */
-export function artifactBytes(name: string, data: Uint8Array | string | JsonValue, kind: ArtifactKind): Uint8Array {
-  const fn = 'logArtifact';
-  if (!(ARTIFACT_KINDS as readonly string[]).includes(kind)) throw new ArgumentError(fn, 'kind', kind, ARTIFACT_KINDS.join(', '));
-  switch (kind) {
-    case 'png':
-      if (!(data instanceof Uint8Array) || !PNG_SIGNATURE.every((b, i) => data[i] === b)) {
-        throw new ArgumentError(fn, `data of ${name}`, data instanceof Uint8Array ? `${data.length} bytes without a PNG signature` : typeof data, 'a Buffer/Uint8Array holding a PNG (signature 89 50 4E 47 0D 0A 1A 0A)');
-      }
-      return data;
-    case 'figure':
-    case 'json':
-      if (data instanceof Uint8Array) throw new ArgumentError(fn, `data of ${name}`, 'bytes', `a JSON value for kind ${kind}`);
-      if (typeof data === 'string') {
-        try {
-          JSON.parse(data);
-        } catch {
-          throw new ArgumentError(fn, `data of ${name}`, data.slice(0, 40), `JSON text or a JSON value for kind ${kind}`);
-        }
-        return Buffer.from(data);
-      }
-      return Buffer.from(JSON.stringify(data, null, 2) + '\n');
-    case 'text':
-      if (typeof data !== 'string') throw new ArgumentError(fn, `data of ${name}`, typeof data, 'a string for kind text');
-      return Buffer.from(data);
-    case 'checkpoint':
-    case 'file':
-      if (data instanceof Uint8Array) return data;
-      if (typeof data === 'string') return Buffer.from(data);
-      throw new ArgumentError(fn, `data of ${name}`, typeof data, `bytes or a string for kind ${kind}`);
-  }
-}
-
-/** Store an artifact's bytes under the run's artifact folder (atomic write; symlinks may not lead out). */
-export async function writeArtifact(host: PgRunHost, id: string, name: string, data: Uint8Array | string | JsonValue, kind: ArtifactKind): Promise<ArtifactInfo> {
-  const file = host.artifactPath('logArtifact', id, checkArtifactName('logArtifact', name));
-  const bytes = artifactBytes(name, data, kind);
-  const root = host.artifactsDir(id);
-  await mkdir(path.dirname(file), { recursive: true });
-  inside('logArtifact', await realpath(root), path.relative(root, await realpath(path.dirname(file))));
-  await writeFileAtomic(file, bytes);
-  return { name, kind, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex'), createdAt: Date.now() };
 }
 
 interface Batch {
@@ -107,11 +53,8 @@ export interface PgRunOptions {
   explicit?: Record<string, number>;
 }
 
-export class PgRun implements Run {
-  readonly id: string;
+export class PgRun extends RunBase {
   readonly #host: PgRunHost;
-  #rec: RunRecord;
-  #closed = false;
   readonly #policy: FlushPolicy;
   #buffer: Batch = emptyBatch();
   #oldest = 0;
@@ -125,28 +68,18 @@ export class PgRun implements Run {
   #beating: Promise<void> | null = null;
   #lastBeat = 0;
   readonly #heartbeatMs: number;
-  readonly #latest: Map<string, { step: number; value: number }>;
-  #explicit: Record<string, number>;
-  readonly #knownKeys = new Set<string>();
   /** Points acknowledged by the database. */
   written = 0;
 
   constructor(host: PgRunHost, rec: RunRecord, opts: PgRunOptions) {
-    this.id = rec.id;
+    super(host, rec, opts.latest, opts.explicit);
     this.#host = host;
-    this.#rec = rec;
     this.#policy = opts.flush;
     this.#seq = opts.nextSeq ?? 0;
-    this.#latest = opts.latest ?? new Map();
-    this.#explicit = opts.explicit ?? {};
     this.#heartbeatMs = opts.heartbeatMs;
     this.#lastBeat = Date.now();
     this.#heartbeat = setInterval(() => this.#beat(), this.#heartbeatMs);
     this.#heartbeat.unref();
-  }
-
-  get closed(): boolean {
-    return this.#closed;
   }
 
   /** Points logged but not yet acknowledged. */
@@ -154,13 +87,9 @@ export class PgRun implements Run {
     return this.#buffer.seq.length + this.#queue.reduce((n, b) => n + b.seq.length, 0);
   }
 
-  record(): RunRecord {
-    return structuredClone(this.#rec);
-  }
-
   #beat(): void {
     this.#lastBeat = Date.now();
-    if (this.#beating !== null || this.#closed) return;
+    if (this.#beating !== null || this.ended) return;
     this.#beating = this.#host
       .query(`UPDATE runs SET heartbeat_at = ${NOW_MS} WHERE id = $1 AND status = 'running'`, [this.id], 'splam_heartbeat')
       .then(
@@ -168,12 +97,6 @@ export class PgRun implements Run {
         () => undefined, // a missed beat is no error; the next one may land (staleness allows 12 misses)
       )
       .finally(() => (this.#beating = null));
-  }
-
-  #open(fn: string): void {
-    if (this.#closed) {
-      throw new StoreError('run_closed', `${fn}: run ${this.id} has ended (status ${this.#rec.status}); resume it with store.resumeRun(id) to log more`, { runId: this.id });
-    }
   }
 
   #rethrow(): void {
@@ -184,24 +107,14 @@ export class PgRun implements Run {
     }
   }
 
-  logMetric(key: string, value: number, step?: number): void {
-    this.#open('logMetric');
-    if (!this.#knownKeys.has(key)) {
-      checkMetricKey('logMetric', key);
-      this.#knownKeys.add(key);
-    }
-    checkMetricValue('logMetric', key, value);
-    const prev = this.#latest.get(key);
-    const s = step === undefined ? (prev ? prev.step + 1 : 0) : checkStep('logMetric', step);
-    const now = Date.now();
+  protected append(key: string, step: number, value: number, now: number): void {
     const b = this.#buffer;
     if (b.seq.length === 0) this.#oldest = now;
     b.seq.push(this.#seq++);
     b.key.push(key);
-    b.step.push(s);
+    b.step.push(step);
     b.value.push(value);
     b.time.push(now);
-    if (!prev || s >= prev.step) this.#latest.set(key, { step: s, value });
     if (b.seq.length >= this.#policy.batchSize || now - this.#oldest >= this.#policy.intervalMs) this.#cut();
     else if (this.#timer === null) {
       this.#timer = setTimeout(() => {
@@ -211,10 +124,6 @@ export class PgRun implements Run {
       this.#timer.unref();
     }
     if (now - this.#lastBeat >= this.#heartbeatMs) this.#beat();
-  }
-
-  logMetrics(values: Record<string, number>, step?: number): void {
-    for (const [k, v] of Object.entries(values)) this.logMetric(k, v, step);
   }
 
   /** Move the buffer to the send queue and make sure a sender runs. */
@@ -262,49 +171,17 @@ export class PgRun implements Run {
     }
   }
 
-  async #commit(mutate: (rec: RunRecord) => void): Promise<void> {
-    this.#rec = await this.#host.commit(this.id, (rec) => {
-      if (rec.status === 'crashed' && !this.#closed) rec.status = 'running'; // a doctor judged us dead while we stalled
-      mutate(rec);
-    });
+  protected artifactPath(name: string): string {
+    return this.#host.artifactPath('logArtifact', this.id, name);
   }
 
-  async logParams(params: Params): Promise<void> {
-    this.#open('logParams');
-    const fresh = cloneJson(checkParams('logParams', params));
-    await this.#commit((rec) => {
-      rec.params = { ...rec.params, ...fresh };
-    });
+  protected artifactsDir(): string {
+    return this.#host.artifactsDir(this.id);
   }
 
-  async setTags(tags: Record<string, string | number | boolean>): Promise<void> {
-    this.#open('setTags');
-    const fresh = checkTags('setTags', tags);
-    await this.#commit((rec) => {
-      rec.tags = { ...rec.tags, ...fresh };
-    });
-  }
-
-  #summary(): Record<string, number> {
-    return { ...Object.fromEntries([...this.#latest].map(([k, p]) => [k, p.value])), ...this.#explicit };
-  }
-
-  async setSummary(values: Record<string, number> = {}): Promise<void> {
-    this.#open('setSummary');
-    this.#explicit = { ...this.#explicit, ...checkSummary('setSummary', values) };
-    const summary = this.#summary();
-    await this.#commit((rec) => {
-      rec.summary = summary;
-    });
-  }
-
-  async logArtifact(name: string, data: Uint8Array | string | JsonValue, opts: { kind: ArtifactKind }): Promise<ArtifactInfo> {
-    this.#open('logArtifact');
-    const info = await writeArtifact(this.#host, this.id, name, data, opts?.kind);
-    await this.#commit((rec) => {
-      rec.artifacts = [...rec.artifacts.filter((a) => a.name !== name), info];
-    });
-    return info;
+  /** finish/fail: one UPDATE, not a commit's four statements (store.ts `end`). */
+  protected override writeEnd(end: RunEnd): Promise<RunRecord> {
+    return this.#host.end(this.id, end);
   }
 
   /** Stop the timers and detach; buffered points are dropped unless `flushFirst` succeeded before. */
@@ -317,13 +194,13 @@ export class PgRun implements Run {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    this.#closed = true;
+    this.ended = true;
     this.#host.detach(this);
   }
 
   /** Flush, then stop (store.close()): the run stays `running` in the database. */
   async close(flush = true): Promise<void> {
-    if (this.#closed) return;
+    if (this.ended) return;
     try {
       if (flush) await this.flush();
     } finally {
@@ -332,24 +209,10 @@ export class PgRun implements Run {
     }
   }
 
-  async #end(fn: string, status: 'finished' | 'failed', error: RunError | null, summary?: Record<string, number>): Promise<RunRecord> {
-    this.#open(fn);
-    if (summary !== undefined) this.#explicit = { ...this.#explicit, ...checkSummary(fn, summary) };
-    // Points first: when the database refuses them the run stays open, so finish/fail can be retried.
+  protected async stopForEnd(): Promise<void> {
+    // When the database refuses the points this throws and the run stays open, so finish/fail can be retried.
     await this.flush();
     this.#stop();
     if (this.#beating) await this.#beating;
-    const final = this.#summary();
-    const now = Date.now();
-    this.#rec = await this.#host.end(this.id, { status, endedAt: now, heartbeatAt: now, summary: final, error });
-    return this.record();
-  }
-
-  finish(summary?: Record<string, number>): Promise<RunRecord> {
-    return this.#end('finish', 'finished', null, summary);
-  }
-
-  fail(error: unknown): Promise<RunRecord> {
-    return this.#end('fail', 'failed', toRunError(error));
   }
 }
