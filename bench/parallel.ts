@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeBackend, initBackend } from '../lib/backend.js';
 import { makeRng } from '../lib/data/rng.js';
-import { ringMixture } from '../lib/data/mixtures.js';
+import { ringMixture } from '../lib/analytic/mixtures.js';
 import { timeGrid } from '../lib/diffusion/grids.js';
 import { makeSchedule, type ScheduleSpec } from '../lib/diffusion/schedules.js';
 import { parallelSample, SAMPLE_CHUNK_ROWS, SAMPLE_KERNEL_THREADS, sampleSerial, startSamplingPool, type SamplingSpec } from '../lib/parallel/sampling.js';

@@ -18,7 +18,7 @@ export { epsToX0, toEps, PREDICTION_KINDS, type PredictionKind } from './diffusi
 export { ddim, dpmpp2m, euler, heun, reference, SOLVERS, SOLVER_NAMES, NFE_PER_STEP, type Solver, type SolverName, type SolveResult, type SolverOptions } from './diffusion/solvers/index.js';
 export { timeGrid, SPACINGS, type Spacing } from './diffusion/grids.js';
 export { guided, NULL_LABEL, type ClassCond, type GuidanceConvention } from './diffusion/guidance.js';
-export type { Denoiser } from './diffusion/types.js';
+export type { Denoiser, GammaEpsModel } from './diffusion/types.js';
 
 // Exact teachers: Gaussian mixtures (score, denoiser, ε*), class-conditional mixtures with CFG, closed-form flow maps.
 export {
@@ -35,7 +35,7 @@ export {
 } from './analytic/mixture.js';
 export { makeConditionalMixture, conditionalDenoiser, type ConditionalMixture, type ConditionalMixtureSpec } from './analytic/conditional.js';
 export { gaussianFlowMap } from './analytic/flow-maps.js';
-export { ringMixture, randomMixture } from './data/mixtures.js';
+export { ringMixture, randomMixture } from './analytic/mixtures.js';
 
 // SPLAM: sub-path grid, SL-ODE and σ_γ, boundary scalings, the objective (LCM is γ ≡ 1), one update, the sampler,
 // and per-sub-path / cumulative trajectory error.
@@ -44,7 +44,7 @@ export { subPathCoefs, slOdePoint, sigmaGamma, distDelta, SIGMA_GAMMA_FORMS, typ
 export { sampleGamma, LCM_GAMMA, isLcm, type GammaDistribution } from './splam/gamma.js';
 export { cSkip, cOut, applyBoundary, SIGMA_DATA } from './splam/boundary.js';
 export { consistencyFromEps, studentMap, studentView } from './splam/consistency.js';
-export { prepareSplamBatch, studentLoss, studentPrediction, disposeBatch, type SplamObjective, type SplamBatch, type GammaEpsModel } from './splam/objective.js';
+export { prepareSplamBatch, studentLoss, studentPrediction, disposeBatch, type SplamObjective, type SplamBatch } from './splam/objective.js';
 export { splamUpdate, splamDiagnostics, type SplamUpdateArgs } from './splam/update.js';
 export { lcmSample, lcmTimesteps, type LcmSampleOptions } from './splam/sampler.js';
 export {
@@ -52,14 +52,12 @@ export {
   consistencyJump,
   exactTrajectory,
   referenceFlow,
-  perSampleRms,
-  stat,
   trajectoryErrors,
   gammaErrors,
   type TrajectoryErrorReport,
   type SubPathError,
-  type ErrorStat,
 } from './splam/trajectory-error.js';
+export { perSampleRms, stat, type ErrorStat } from './metrics/per-sample.js';
 
 // Models: networks, embeddings, EMA, and the adapters that make a network a denoiser callable.
 export { makeMlp, DEFAULT_MLP, type Mlp, type MlpConfig } from './nn/mlp.js';

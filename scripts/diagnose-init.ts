@@ -18,9 +18,10 @@ import type { Denoiser } from '../lib/diffusion/types.js';
 import { mlpDenoiser } from '../lib/nn/adapters.js';
 import { guidedNetDenoiser } from '../lib/nn/eps-net.js';
 import { solverGrid } from '../lib/splam/grid.js';
-import { disposeBatch, prepareSplamBatch, studentPrediction, type GammaEpsModel } from '../lib/splam/objective.js';
+import { disposeBatch, prepareSplamBatch, studentPrediction } from '../lib/splam/objective.js';
+import type { GammaEpsModel } from '../lib/diffusion/types.js';
 import { makeExperimentData } from '../lib/experiments/mixture-data.js';
-import { loadNet, readNetCheckpoint } from '../lib/experiments/net-checkpoint.js';
+import { loadNet, readNetCheckpoint } from '../lib/train/net-checkpoint.js';
 import { loadAutoencoder, loadLatentUnet, readModelFile } from '../lib/experiments/model-files.js';
 import { latentSet } from '../lib/experiments/latent-teacher.js';
 
@@ -68,7 +69,7 @@ function measure(name: string, x0: tf.Tensor, labels: number[] | undefined, teac
   const ck = readModelFile('models/latent-teacher-fmnist.ckpt', 'latent-unet');
   const schedule = makeSchedule(ck.meta.schedule);
   const { ae, scale } = loadAutoencoder(readModelFile(ck.meta.autoencoder, 'autoencoder'));
-  const set = latentSet(ae, scale, loadFashionMnist('train', { limit: 512 }));
+  const set = await latentSet(ae, scale, loadFashionMnist('train', { limit: 512 }));
   const { images, labels } = gatherRows(set, Array.from({ length: 512 }, (_, i) => i));
   const x0 = tf.tensor4d(images, [512, ...(set.shape.slice(1) as [number, number, number])]);
   const teacher = guidedNetDenoiser(loadLatentUnet(ck, makeRng(1)).net, 1);

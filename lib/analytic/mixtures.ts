@@ -2,8 +2,8 @@
  * Standard Gaussian-mixture data sets for the exact-teacher experiments, as {@link MixtureSpec}s (pure data).
  */
 import { ArgumentError } from '../errors.js';
-import type { MixtureSpec } from '../analytic/mixture.js';
-import { makeRng } from './rng.js';
+import type { MixtureSpec } from './mixture.js';
+import { makeRng } from '../data/rng.js';
 
 /** `modes` isotropic Gaussians evenly spaced on a circle of `radius` in 2-D, equal weights. */
 export function ringMixture(modes = 8, radius = 2, variance = 0.05): MixtureSpec {

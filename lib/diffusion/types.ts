@@ -47,3 +47,10 @@ export function checkTimeGrid(fn: string, ts: readonly number[], N: number): voi
     }
   }
 }
+
+/**
+ * A γ-conditioned noise predictor, the SPLAM student (lib/splam/objective.ts; LCM students ignore γ): the
+ * {@link Denoiser} with the sub-path position γ as one more input.
+ * x: [B, ...]; t: [B] DDPM indices; gamma: [B] in [0, 1]. Returns ε̂ with x's shape.
+ */
+export type GammaEpsModel<C = unknown> = (x: tf.Tensor, t: tf.Tensor1D, gamma: tf.Tensor1D, cond?: C) => tf.Tensor;

@@ -18,7 +18,8 @@ import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
 import { makeMlp, type Mlp } from '../nn/mlp.js';
 import { copyParams, countParams, disposeParams, type ParamSet } from '../nn/params.js';
 import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
-import type { GammaEpsModel, SplamObjective } from '../splam/objective.js';
+import type { SplamObjective } from '../splam/objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import { splamDiagnostics, splamUpdate } from '../splam/update.js';
 import { isLcm } from '../splam/gamma.js';
 import { lcmSample, lcmTimesteps } from '../splam/sampler.js';
@@ -29,7 +30,7 @@ import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from 
 import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfig } from './distill-config.js';
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { evalNoise } from './eval-noise.js';
-import { loadNet, readNetCheckpoint } from './net-checkpoint.js';
+import { loadNet, readNetCheckpoint } from '../train/net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 import type { LazyStepResult } from '../train/adam.js';

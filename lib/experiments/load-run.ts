@@ -4,7 +4,7 @@
  */
 import { parseConfig } from '../config.js';
 import { mlpGammaModel } from '../nn/adapters.js';
-import type { GammaEpsModel } from '../splam/objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import type { ClassCond } from '../diffusion/guidance.js';
 import type { RunRecord, RunStore } from '../track/types.js';
 import type { DistillConfig } from './distill-config.js';

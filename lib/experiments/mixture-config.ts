@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { SCHEDULE_NAMES, type ScheduleSpec } from '../diffusion/schedules.js';
 import type { MixtureSpec } from '../analytic/mixture.js';
-import { randomMixture, ringMixture } from '../data/mixtures.js';
+import { randomMixture, ringMixture } from '../analytic/mixtures.js';
 
 export const scheduleSchema = z
   .object({

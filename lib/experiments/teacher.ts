@@ -27,7 +27,7 @@ import { dataSchema, guidanceSchema, makeExperimentData, type ExperimentData } f
 import { scheduleSchema } from './mixture-config.js';
 import { evalNoise } from './eval-noise.js';
 import { writeModelFile } from './model-files.js';
-import { writeNetCheckpoint } from './net-checkpoint.js';
+import { writeNetCheckpoint } from '../train/net-checkpoint.js';
 import type { ExperimentContext, KindResult } from './registry.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 

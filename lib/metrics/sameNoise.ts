@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
-import { perSampleRms, stat, type ErrorStat } from '../splam/trajectory-error.js';
+import { perSampleRms, stat, type ErrorStat } from './per-sample.js';
 
 /** {@link ErrorStat} over the batch plus every sample's RMS error (length B, in batch order). */
 export type SameNoiseError = ErrorStat & { perSample: number[] };

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ClassCond } from '../diffusion/guidance.js';
 import type { Denoiser, TimeArg } from '../diffusion/types.js';
-import type { GammaEpsModel } from '../splam/objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import { guidanceTensor } from './eps-net.js';
 import type { Mlp } from './mlp.js';
 

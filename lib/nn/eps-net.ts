@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { guided, type ClassCond, type GuidanceConvention } from '../diffusion/guidance.js';
 import type { Denoiser, TimeArg } from '../diffusion/types.js';
-import type { GammaEpsModel } from '../splam/objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 
 /** A network ε̂(x [B, …], t [B], γ [B] | undefined, labels [B] | undefined, w [B] | undefined) → [B, …]. */
 export interface EpsNet {

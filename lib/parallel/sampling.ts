@@ -26,11 +26,11 @@ import { makeRng, type Rng } from '../data/rng.js';
 import { makeSchedule, type ScheduleSpec } from '../diffusion/schedules.js';
 import { SOLVERS, SOLVER_NAMES, type SolverName } from '../diffusion/solvers/index.js';
 import type { Denoiser } from '../diffusion/types.js';
-import { loadNet, readNetCheckpoint } from '../experiments/net-checkpoint.js';
+import { loadNet, readNetCheckpoint } from '../train/net-checkpoint.js';
 import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
 import type { MlpConfig } from '../nn/mlp.js';
 import type { BoundaryOptions } from '../splam/boundary.js';
-import type { GammaEpsModel } from '../splam/objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import { lcmSample } from '../splam/sampler.js';
 import { WorkerPool } from './pool.js';
 
@@ -39,7 +39,7 @@ export type ModelSpec =
   | { kind: 'mixture'; mixture: MixtureSpec }
   | {
       kind: 'checkpoint';
-      /** Path of a network checkpoint (lib/experiments/net-checkpoint.ts), absolute or relative to the cwd. */
+      /** Path of a network checkpoint (lib/train/net-checkpoint.ts), absolute or relative to the cwd. */
       file: string;
       /** Architecture changes on load (e.g. a γ-embedding); new weights are drawn from `initSeed`. */
       overrides?: Partial<MlpConfig>;

@@ -21,7 +21,7 @@ import { epsToX0, type Coef } from '../diffusion/parameterisation.js';
 import { perSample } from '../diffusion/types.js';
 import type { Schedule } from '../diffusion/schedules.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
-import type { GammaEpsModel } from './objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import { sigmaGamma, subPathCoefs, type SigmaGammaForm } from './sl-ode.js';
 import type { ConsistencyMap } from './trajectory-error.js';
 

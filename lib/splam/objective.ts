@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
 import type { Schedule } from '../diffusion/schedules.js';
-import { perSample, type Denoiser } from '../diffusion/types.js';
+import { perSample, type Denoiser, type GammaEpsModel } from '../diffusion/types.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
 import { CONDITIONINGS, consistencyFromEps, studentView, type Conditioning } from './consistency.js';
 import { checkGammaDistribution, sampleGamma, type GammaDistribution } from './gamma.js';
@@ -28,11 +28,6 @@ import type { SolverGrid } from './grid.js';
 import { checkLoss, consistencyDistance, perSampleDistance, type LossSpec } from './loss.js';
 import { sigmaGamma, slOdePoint, type SigmaGammaForm, SIGMA_GAMMA_FORMS, subPathCoefs, disposeCoefs } from './sl-ode.js';
 
-/**
- * A γ-conditioned noise predictor, the SPLAM student (LCM students ignore γ).
- * x: [B, ...]; t: [B] DDPM indices; gamma: [B] in [0, 1]. Returns ε̂ with x's shape.
- */
-export type GammaEpsModel<C = unknown> = (x: tf.Tensor, t: tf.Tensor1D, gamma: tf.Tensor1D, cond?: C) => tf.Tensor;
 
 /** The objective's switches. Each default is the official code's. */
 export interface SplamObjective {

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Schedule } from '../diffusion/schedules.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
-import type { GammaEpsModel } from './objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 import type { FlowMap } from './trajectory-error.js';
 
 /** Apply a scalar-time function to a batch with per-sample times, grouping rows by time. */

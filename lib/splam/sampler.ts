@@ -12,7 +12,7 @@ import type { Schedule } from '../diffusion/schedules.js';
 import { cOut, cSkip, type BoundaryOptions } from './boundary.js';
 import { consistencyFromEps } from './consistency.js';
 import type { SolverGrid } from './grid.js';
-import type { GammaEpsModel } from './objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 
 export const TIMESTEP_SPACINGS = ['linspace', 'legacy'] as const;
 /**

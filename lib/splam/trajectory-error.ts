@@ -19,6 +19,7 @@ import type { Schedule } from '../diffusion/schedules.js';
 import { ddim } from '../diffusion/solvers/ddim.js';
 import { reference } from '../diffusion/solvers/reference.js';
 import type { Denoiser } from '../diffusion/types.js';
+import { perSampleRms, rmsTensor, stat, type ErrorStat } from '../metrics/per-sample.js';
 import { slOdePoint, subPathCoefs } from './sl-ode.js';
 
 /** A map from the state at time t to the state at time s, [B, ...] → [B, ...]. Returns a new tensor. */
@@ -30,15 +31,6 @@ export type FlowMap = (x: tf.Tensor, t: number, s: number) => tf.Tensor;
  */
 export type ConsistencyMap = (x: tf.Tensor, t: number, gamma: number) => tf.Tensor;
 
-/** Summary of per-sample errors over a batch. */
-export interface ErrorStat {
-  mean: number;
-  std: number;
-  max: number;
-  /** 10 % and 90 % quantiles over the batch (linear interpolation): error bars that suit a log axis. */
-  q10?: number;
-  q90?: number;
-}
 
 export interface SubPathError {
   /** 0 at the noisy end. */
@@ -96,45 +88,6 @@ export function referenceFlow<C>(denoise: Denoiser<C>, schedule: Schedule, subst
   return (x, t, s) => reference(denoise, schedule, x, [t, s], { cond, substeps }).x;
 }
 
-/** Per-sample RMS distance over non-batch axes, as host numbers. */
-export function perSampleRms(a: tf.Tensor, b: tf.Tensor): number[] {
-  const rms = rmsTensor(a, b);
-  const values = Array.from(rms.dataSync());
-  rms.dispose();
-  return values;
-}
-
-/** {@link perSampleRms} read with `await`, so it runs on every backend (WebGPU included). */
-export async function perSampleRmsAsync(a: tf.Tensor, b: tf.Tensor): Promise<number[]> {
-  const rms = rmsTensor(a, b);
-  try {
-    return Array.from(await rms.data());
-  } finally {
-    rms.dispose();
-  }
-}
-
-/** Per-sample RMS distance over non-batch axes, [B] (the caller disposes it). */
-function rmsTensor(a: tf.Tensor, b: tf.Tensor): tf.Tensor1D {
-  if (a.shape.join() !== b.shape.join()) {
-    throw new ArgumentError('perSampleRms', 'b', `shape [${b.shape.join(', ')}]`, `the shape of a, [${a.shape.join(', ')}]`);
-  }
-  return tf.tidy(() => a.sub(b).reshape([a.shape[0], -1]).square().mean(1).sqrt() as tf.Tensor1D);
-}
-
-/** Mean, standard deviation, maximum and the 10 % / 90 % quantiles of a list of numbers. */
-export function stat(values: number[]): ErrorStat {
-  const n = values.length;
-  const mean = values.reduce((s, v) => s + v, 0) / n;
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
-  const sorted = [...values].sort((a, b) => a - b);
-  const q = (p: number) => {
-    const h = (n - 1) * p;
-    const lo = Math.floor(h);
-    return lo + 1 < n ? sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]) : sorted[lo];
-  };
-  return { mean, std: Math.sqrt(variance), max: Math.max(...values), q10: q(0.1), q90: q(0.9) };
-}
 
 function checkTimes(fn: string, times: readonly number[]): void {
   if (times.length < 2) throw new ArgumentError(fn, 'times', times, 'at least 2 times (one sub-path)');

@@ -13,7 +13,8 @@ import type { ParamSet } from '../nn/params.js';
 import type { Adam, LazyStepResult } from '../train/adam.js';
 import { consistencyFromEps } from './consistency.js';
 import { perSampleDistance } from './loss.js';
-import { disposeBatch, prepareSplamBatch, studentLoss, studentPrediction, type GammaEpsModel, type SplamObjective } from './objective.js';
+import { disposeBatch, prepareSplamBatch, studentLoss, studentPrediction, type SplamObjective } from './objective.js';
+import type { GammaEpsModel } from '../diffusion/types.js';
 
 /** What one update acts on: any γ-conditioned student and its EMA target (MLP or U-Net). */
 export interface SplamUpdateArgs<C> {

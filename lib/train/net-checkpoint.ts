@@ -8,7 +8,7 @@ import { ConfigError } from '../errors.js';
 import { writeFileAtomicSync } from '../track/atomic.js';
 import type { Rng } from '../data/rng.js';
 import { makeMlp, type Mlp, type MlpConfig } from '../nn/mlp.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from './checkpoint.js';
 
 export interface NetMeta {
   kind: 'teacher';

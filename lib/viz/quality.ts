@@ -1,13 +1,12 @@
 /**
  * Sample quality against the number of sampling steps, one line per method (student, LCM, SPLAM, DDIM,
- * DPM-Solver++, …), with adapters from the experiment result rows of lib/experiments.
+ * DPM-Solver++, …), with adapters from the experiment result rows of lib/experiments (as viz sees them: the
+ * row shapes in ./types.ts, which the experiments' rows satisfy).
  */
 import { ArgumentError } from '../errors.js';
-import type { EvalRow } from '../experiments/distill.js';
-import type { SolverComparisonRow } from '../experiments/solver-comparison.js';
 import { datum, label, nonEmpty, position } from './checks.js';
 import { axis, colour } from './style.js';
-import type { Datum, Figure, ScatterTrace } from './types.js';
+import type { Datum, EvalRow, Figure, ScatterTrace, SolverComparisonRow } from './types.js';
 
 /** One measured point: `value` (± `std`) of a metric for `method` sampled with `steps` steps. */
 export interface QualityRow {

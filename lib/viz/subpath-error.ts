@@ -4,7 +4,8 @@
  * units), summarised over the batch; the figures plot the batch mean. Error bars: on a log axis the 10 % and 90 %
  * quantiles when the statistic has them (± one std would cross zero there), otherwise ± one std.
  */
-import type { ErrorStat, GammaErrorCurve, TrajectoryErrorReport } from '../splam/trajectory-error.js';
+import type { GammaErrorCurve, TrajectoryErrorReport } from '../splam/trajectory-error.js';
+import type { ErrorStat } from '../metrics/per-sample.js';
 import { datum, label, nonEmpty, ofLength, position, uniqueLabels } from './checks.js';
 import { axis, colour } from './style.js';
 import type { Annotation, Axis, Datum, ErrorBars, Figure, Layout, ScatterTrace } from './types.js';

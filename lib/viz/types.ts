@@ -171,3 +171,28 @@ export interface Figure {
   data: Trace[];
   layout: Layout;
 }
+
+/**
+ * A row of a few-step evaluation as the figures read it: a method sampled with `steps` steps and its metrics by name.
+ * lib/experiments/distill.ts `EvalRow` (the `evaluateDistill` rows) is one.
+ */
+export interface EvalRow {
+  method: string;
+  steps: number;
+  metrics: Record<string, number | undefined>;
+}
+
+/**
+ * A row of the exact-teacher solver comparison as the figures read it: the same-noise error of `solver` on a
+ * `spacing` grid at `steps` steps (`nfe` network evaluations). lib/experiments/solver-comparison.ts
+ * `SolverComparisonRow` is one.
+ */
+export interface SolverComparisonRow {
+  dataset: string;
+  solver: string;
+  spacing: string;
+  steps: number;
+  nfe: number;
+  error: { mean: number; std: number };
+}
+

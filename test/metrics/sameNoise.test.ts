@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { sameNoiseError } from '../../lib/metrics/sameNoise.js';
-import { perSampleRms, stat } from '../../lib/splam/trajectory-error.js';
+import { perSampleRms, stat } from '../../lib/metrics/per-sample.js';
 import { makeRng } from '../../lib/data/rng.js';
 import { setup } from '../helpers.js';
 import { assertShapeError } from './shape-error.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { initBackend } from '../../lib/backend.js';
 import { makeRng } from '../../lib/data/rng.js';
-import { ringMixture } from '../../lib/data/mixtures.js';
+import { ringMixture } from '../../lib/analytic/mixtures.js';
 import { timeGrid } from '../../lib/diffusion/grids.js';
 import { makeSchedule, type ScheduleSpec } from '../../lib/diffusion/schedules.js';
 import { ArgumentError } from '../../lib/errors.js';

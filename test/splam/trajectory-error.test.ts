@@ -11,12 +11,11 @@ import {
   dataEndErrors,
   denoiserJump,
   gammaErrors,
-  perSampleRms,
-  stat,
   trajectoryErrors,
   type ConsistencyMap,
   type FlowMap,
 } from '../../lib/splam/trajectory-error.js';
+import { perSampleRms, stat } from '../../lib/metrics/per-sample.js';
 import { assertArgumentError, convergenceOrder, maxAbsDiff, setup } from '../helpers.js';
 
 await setup();

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../../lib/data/rng.js';
 import { readClassifierCheckpoint, writeClassifierCheckpoint } from '../../lib/experiments/classifier.js';
 import { exportModel, writeModelFile } from '../../lib/experiments/model-files.js';
-import { readNetCheckpoint, writeNetCheckpoint } from '../../lib/experiments/net-checkpoint.js';
+import { readNetCheckpoint, writeNetCheckpoint } from '../../lib/train/net-checkpoint.js';
 import { runConfigFile } from '../../lib/experiments/runner.js';
 import { makeClassifier } from '../../lib/nn/classifier.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
