@@ -66,7 +66,7 @@ export { makeAutoencoder, type Autoencoder } from './nn/autoencoder.js';
 export { makeClassifier, type Classifier } from './nn/classifier.js';
 export { sinusoidal, timeEmbedding, gammaEmbedding, wEmbedding } from './nn/embeddings.js';
 export { emaUpdate, DEFAULT_EMA_MU } from './nn/ema.js';
-export { mlpDenoiser, mlpGammaModel } from './nn/adapters.js';
+export { netDenoiser, netGammaModel } from './nn/eps-net.js';
 
 // Data and seeds.
 export { makeRng, type Rng } from './data/rng.js';

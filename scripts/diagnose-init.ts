@@ -15,7 +15,7 @@ import { makeRng } from '../lib/data/rng.js';
 import { gatherRows, loadFashionMnist } from '../lib/data/fashion-mnist.js';
 import { makeSchedule, type Schedule } from '../lib/diffusion/schedules.js';
 import type { Denoiser } from '../lib/diffusion/types.js';
-import { mlpDenoiser } from '../lib/nn/adapters.js';
+import { netDenoiser } from '../lib/nn/eps-net.js';
 import { guidedNetDenoiser } from '../lib/nn/eps-net.js';
 import { solverGrid } from '../lib/splam/grid.js';
 import { disposeBatch, prepareSplamBatch, studentPrediction } from '../lib/splam/objective.js';
@@ -61,7 +61,7 @@ function measure(name: string, x0: tf.Tensor, labels: number[] | undefined, teac
   const exact = data.exactTeacher({ w: 0, convention: 'lcm' } as never);
   measure('ring2d, exact teacher as student', x, undefined, exact, exact, schedule);
   const { net } = loadNet(readNetCheckpoint('models/teacher-ring2d.ckpt'), makeRng(1));
-  measure('ring2d, learned teacher as student', x, undefined, exact, mlpDenoiser(net), schedule);
+  measure('ring2d, learned teacher as student', x, undefined, exact, netDenoiser(net), schedule);
   x.dispose();
 }
 // Fashion-MNIST latents: the guided latent teacher as teacher and as student.

@@ -22,7 +22,7 @@ const PUBLIC = {
   objective: ['consistencyFromEps', 'studentMap', 'prepareSplamBatch', 'studentLoss', 'splamUpdate', 'cSkip', 'cOut'],
   sampler: ['lcmSample', 'lcmTimesteps'],
   errors: ['trajectoryErrors', 'exactTrajectory', 'referenceFlow', 'denoiserJump', 'gammaErrors', 'perSampleRms', 'stat'],
-  models: ['makeMlp', 'makeUnet', 'makeAutoencoder', 'makeClassifier', 'emaUpdate', 'timeEmbedding', 'gammaEmbedding', 'mlpDenoiser'],
+  models: ['makeMlp', 'makeUnet', 'makeAutoencoder', 'makeClassifier', 'emaUpdate', 'timeEmbedding', 'gammaEmbedding', 'netDenoiser'],
   metrics: ['evaluateSamples', 'sameNoiseError', 'slicedWasserstein2', 'mmd', 'modeCoverage', 'fid'],
   store: ['openStore', 'withRun', 'flattenParams', 'defaultStoreDir'],
   experiments: ['runConfigFile', 'loadDistillRun', 'analyzeSubPaths'],

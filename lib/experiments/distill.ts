@@ -14,7 +14,7 @@ import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
 import { SOLVERS } from '../diffusion/solvers/index.js';
 import type { Denoiser } from '../diffusion/types.js';
 import { evaluateSamples, type SampleMetrics } from '../metrics/index.js';
-import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
+import { netDenoiser, netGammaModel } from '../nn/eps-net.js';
 import { makeMlp, type Mlp } from '../nn/mlp.js';
 import { copyParams, countParams, disposeParams, type ParamSet } from '../nn/params.js';
 import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
@@ -84,7 +84,7 @@ export function setupDistill(c: DistillConfig): DistillState {
   if (c.teacher.type === 'learned') {
     teacherCk = readNetCheckpoint(c.teacher.checkpoint);
     const { net } = loadNet(teacherCk, initRng.split());
-    const raw = mlpDenoiser(net);
+    const raw = netDenoiser(net);
     // Guided by the same wrapper as the analytic teacher (lib/diffusion/guidance.ts).
     teacher = data.numClasses > 0 ? guided(raw, c.guidance.w, c.guidance.convention) : raw;
   }
@@ -128,8 +128,8 @@ export function distillStep(s: DistillState, c: DistillConfig): LazyStepResult {
       x0: x,
       cond,
       teacher: s.teacher,
-      student: { model: mlpGammaModel(s.student), params: s.student.params },
-      target: { model: mlpGammaModel(s.target), params: s.target.params },
+      student: { model: netGammaModel(s.student), params: s.student.params },
+      target: { model: netGammaModel(s.target), params: s.target.params },
       adam: s.adam,
       schedule: s.schedule,
       objective: s.objective,
@@ -163,12 +163,12 @@ export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (st
       const { x, labels: l } = s.data.sample(c.train.batch, stepRng);
       const out: Record<string, number> = {};
       try {
-        const d = await splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: mlpGammaModel(s.student), params: s.student.params }, target: { model: mlpGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
+        const d = await splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
         for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
       } finally {
         x.dispose();
       }
-      const f = studentMap(mlpGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond, c) });
+      const f = studentMap(netGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: withSamplingW(cond, c) });
       for (const j of await probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
       return out;
     },
@@ -228,7 +228,7 @@ export async function evaluateDistill(s: DistillState, c: DistillConfig): Promis
   const studentCond = withSamplingW(cond, c); // the student at the sampling w (its w-embedding's input)
   const mixture = s.data.mixtureFor();
   const rows: EvalRow[] = [];
-  const model = mlpGammaModel(e.weights === 'ema' ? s.target : s.student);
+  const model = netGammaModel(e.weights === 'ema' ? s.target : s.student);
   const score = async (samples: tf.Tensor, method: string, steps: number, nfe: number) => {
     try {
       const metrics = await onHost([samples, endpoints], ([x, end]) => evaluateSamples(x as tf.Tensor2D, { reference: end as tf.Tensor2D, endpoints: end, mixture, seed: e.seed }));

@@ -3,7 +3,7 @@
  * which method it is (LCM: γ fixed at 1; SPLAM otherwise). For notebooks and analysis scripts.
  */
 import { parseConfig } from '../config.js';
-import { mlpGammaModel } from '../nn/adapters.js';
+import { netGammaModel } from '../nn/eps-net.js';
 import type { GammaEpsModel } from '../diffusion/types.js';
 import type { ClassCond } from '../diffusion/guidance.js';
 import type { RunRecord, RunStore } from '../track/types.js';
@@ -48,7 +48,7 @@ export async function loadDistillRun(store: RunStore, id: string): Promise<Loade
     disposeDistill(state);
     throw e;
   }
-  const model = mlpGammaModel(config.eval.weights === 'ema' ? state.target : state.student);
+  const model = netGammaModel(config.eval.weights === 'ema' ? state.target : state.student);
   const f = studentMap(model, state.schedule, { k: state.grid.k, sigmaGammaForm: config.objective.sigmaGammaForm, conditioning: config.objective.conditioning });
   return { record, config, state, method: methodOf(config), model, f, dispose: () => disposeDistill(state) };
 }

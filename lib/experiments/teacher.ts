@@ -17,7 +17,7 @@ import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
 import { SOLVERS } from '../diffusion/solvers/index.js';
 import { perSample } from '../diffusion/types.js';
 import { evaluateSamples } from '../metrics/index.js';
-import { mlpDenoiser } from '../nn/adapters.js';
+import { netDenoiser } from '../nn/eps-net.js';
 import { makeMlp, type Mlp } from '../nn/mlp.js';
 import { countParams, disposeParams } from '../nn/params.js';
 import { Adam } from '../train/adam.js';
@@ -140,7 +140,7 @@ function restore(s: TeacherState, bytes: Uint8Array): void {
  */
 async function evaluate(s: TeacherState, c: TeacherConfig): Promise<Record<string, number>> {
   const e = c.eval;
-  const learned = s.data.numClasses > 0 ? guided(mlpDenoiser(s.net), e.guidance.w, e.guidance.convention) : mlpDenoiser(s.net);
+  const learned = s.data.numClasses > 0 ? guided(netDenoiser(s.net), e.guidance.w, e.guidance.convention) : netDenoiser(s.net);
   const exact = s.data.exactTeacher(e.guidance);
   const { xT, cond, endpoints, dispose } = evalNoise(s.data, s.schedule, exact, e);
   const out = SOLVERS.ddim(learned, s.schedule, xT, timeGrid(s.schedule, e.ddimSteps), { cond }).x as tf.Tensor2D;

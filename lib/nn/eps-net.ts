@@ -1,7 +1,6 @@
 /**
  * Any ε-prediction network with the shared `apply(x, t, γ, labels, w)` signature (the MLP of lib/nn/mlp.ts, the
- * U-Net of lib/nn/unet.ts) as the callables the solvers, the guidance wrapper and the SPLAM objective take
- * (lib/nn/adapters.ts does the same for the MLP alone).
+ * U-Net of lib/nn/unet.ts) as the callables the solvers, the guidance wrapper and the SPLAM objective take.
  */
 import * as tf from '@tensorflow/tfjs';
 import { guided, type ClassCond, type GuidanceConvention } from '../diffusion/guidance.js';
@@ -19,7 +18,7 @@ function timeTensor(t: TimeArg, B: number): tf.Tensor1D {
 
 /**
  * The per-sample guidance `cond.w` as a tensor [B] for a network's w-embedding (undefined when absent). Call inside
- * tf.tidy. Exported for lib/nn/adapters.ts.
+ * tf.tidy.
  */
 export function guidanceTensor(cond: ClassCond | undefined): tf.Tensor1D | undefined {
   return cond?.w === undefined ? undefined : tf.tensor1d(cond.w);

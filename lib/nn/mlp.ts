@@ -14,9 +14,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';
 import type { Rng } from '../data/rng.js';
-import { gammaEmbedding, timeEmbedding } from './embeddings.js';
-import { addParam, type ParamSet } from './params.js';
-import { linearLayer, makeWProjection } from './conditioning.js';
+import type { ParamSet } from './params.js';
+import { linearLayer, makeConditioning, makeWProjection } from './conditioning.js';
 import { silu } from './silu.js';
 
 export interface MlpConfig {
@@ -70,13 +69,8 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
   const { dim: D, hidden: H, timeEmbedDim: E, blocks, numClasses, gammaEmbedDim } = config;
   const params: ParamSet = new Map();
   const linear = (name: string, fanIn: number, fanOut: number, bias = true) => linearLayer(params, name, fanIn, fanOut, rng, bias);
-  const time1 = linear('time.linear1', E, H);
-  const time2 = linear('time.linear2', H, H);
-  const condProj = gammaEmbedDim > 0 ? linear('time.cond_proj', gammaEmbedDim, E, false) : undefined;
-  const classEmb =
-    numClasses > 0
-      ? addParam(params, 'class_embedding', [numClasses + 1, H], Float32Array.from(rng.normalArray((numClasses + 1) * H)))
-      : undefined;
+  // The time / γ / class path first (lib/nn/conditioning.ts): the same parameter names, order and draws as before.
+  const conditioning = makeConditioning(params, { timeEmbedDim: E, timeHidden: H, numClasses, gammaEmbedDim, gammaEmbedScale: config.gammaEmbedScale }, rng, 'Mlp.apply');
   const inProj = linear('in', D, H);
   const blockFns = Array.from({ length: blocks }, (_, i) => ({
     l1: linear(`block${i}.linear1`, H, H),
@@ -92,24 +86,7 @@ export function makeMlp(partial: Partial<MlpConfig> & { dim: number }, rng: Rng)
     if (x.size !== B * D) throw new ShapeError('Mlp.apply', 'x', `[B, ${D}]`, x.shape);
     if (t.shape[0] !== B) throw new ShapeError('Mlp.apply', 't', `[${B}]`, t.shape);
     return tf.tidy(() => {
-      let temb = timeEmbedding(t, E);
-      if (condProj) {
-        const g = gamma ?? (tf.ones([B]) as tf.Tensor1D);
-        if (g.shape[0] !== B) throw new ShapeError('Mlp.apply', 'gamma', `[${B}]`, g.shape);
-        temb = temb.add(condProj(gammaEmbedding(g, gammaEmbedDim, config.gammaEmbedScale)));
-      }
-      if (wProj) temb = temb.add(wProj(w, B));
-      let te = time2(silu(time1(temb)));
-      if (classEmb) {
-        const lab = labels === undefined ? new Array(B).fill(-1) : Array.isArray(labels) ? labels : Array.from(labels.dataSync());
-        if (lab.length !== B) throw new ShapeError('Mlp.apply', 'labels', `[${B}]`, [lab.length]);
-        lab.forEach((l, i) => {
-          if (!(Number.isInteger(l) && l >= -1 && l < numClasses)) throw new ArgumentError('Mlp.apply', `labels[${i}]`, l, `an integer in [−1, ${numClasses - 1}]`);
-        });
-        // A one-hot matmul, not tf.gather: gather's gradient (UnsortedSegmentSum) has no wasm kernel in tfjs 4.22.
-        const oneHot = tf.oneHot(tf.tensor1d(lab.map((l) => l + 1), 'int32'), numClasses + 1).toFloat() as tf.Tensor2D;
-        te = te.add(tf.matMul(oneHot, classEmb as tf.Tensor2D)) as tf.Tensor2D;
-      }
+      const te = conditioning(t, gamma, labels, wProj ? wProj(w, B) : undefined);
       let h = inProj(x.reshape([B, D]) as tf.Tensor2D);
       for (const b of blockFns) {
         const u = b.l1(silu(h)).add(b.lt(silu(te))) as tf.Tensor2D;

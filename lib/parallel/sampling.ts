@@ -27,7 +27,7 @@ import { makeSchedule, type ScheduleSpec } from '../diffusion/schedules.js';
 import { SOLVERS, SOLVER_NAMES, type SolverName } from '../diffusion/solvers/index.js';
 import type { Denoiser } from '../diffusion/types.js';
 import { loadNet, readNetCheckpoint } from '../train/net-checkpoint.js';
-import { mlpDenoiser, mlpGammaModel } from '../nn/adapters.js';
+import { netDenoiser, netGammaModel } from '../nn/eps-net.js';
 import type { MlpConfig } from '../nn/mlp.js';
 import type { BoundaryOptions } from '../splam/boundary.js';
 import type { GammaEpsModel } from '../diffusion/types.js';
@@ -153,8 +153,8 @@ export function buildSampler(spec: SamplingSpec): ChunkSampler {
     gammaModel = (x, t) => denoise(x, t); // an exact teacher has no γ
   } else {
     const { net } = loadNet(readNetCheckpoint(spec.model.file), makeRng(spec.model.initSeed ?? 0), spec.model.overrides);
-    denoise = mlpDenoiser(net) as Denoiser;
-    gammaModel = mlpGammaModel(net) as GammaEpsModel;
+    denoise = netDenoiser(net) as Denoiser;
+    gammaModel = netGammaModel(net) as GammaEpsModel;
   }
   const sampler = spec.sampler;
   return async (c) => {

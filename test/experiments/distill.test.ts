@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { distillSchema, type DistillConfig } from '../../lib/experiments/distill-config.js';
 import { disposeDistill, distillStep, encodeDistillCheckpoint, EVAL_COLUMNS, evaluateDistill, finalLossNote, formatEval, restoreDistill, setupDistill } from '../../lib/experiments/distill.js';
-import { mlpGammaModel } from '../../lib/nn/adapters.js';
+import { netGammaModel } from '../../lib/nn/eps-net.js';
 import { flatten } from '../../lib/nn/params.js';
 import { ConfigError } from '../../lib/errors.js';
 import { maxAbsDiff, setup } from '../helpers.js';
@@ -138,7 +138,7 @@ test('with the w-embedding on, the student gets a zero time.w_proj (last), train
   const x = tf.randomNormal([4, 2]);
   const t = tf.tensor1d([19, 259, 759, 999]);
   const g = tf.ones([4]) as tf.Tensor1D;
-  const at = (w: number) => mlpGammaModel(s.student)(x, t, g, { labels: [0, 1, 0, 1], w: [w, w, w, w] });
+  const at = (w: number) => netGammaModel(s.student)(x, t, g, { labels: [0, 1, 0, 1], w: [w, w, w, w] });
   assert.equal(maxAbsDiff(at(0), at(3.5)), 0);
   disposeDistill(s);
   const random = setupDistill(tinyCond({ wEmbed: { dim: 8, min: 0, max: 4, projInit: 'random' } }));

@@ -10,7 +10,6 @@ import { guided, NULL_LABEL, type ClassCond } from '../../lib/diffusion/guidance
 import { makeSchedule } from '../../lib/diffusion/schedules.js';
 import type { Denoiser } from '../../lib/diffusion/types.js';
 import { ShapeError } from '../../lib/errors.js';
-import { mlpDenoiser, mlpGammaModel } from '../../lib/nn/adapters.js';
 import { gammaEmbedding, wEmbedding } from '../../lib/nn/embeddings.js';
 import { guidedNetDenoiser, netDenoiser, netGammaModel } from '../../lib/nn/eps-net.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
@@ -111,7 +110,7 @@ test('the adapters pass cond.w to the network as a tensor [B], and leak no tenso
   const g = tf.ones([2]) as tf.Tensor1D;
   const cond = { labels: [0, 2], w: [1.5, 4] };
   const before = tf.memory().numTensors;
-  const got = [mlpGammaModel(mlp)(x, t, g, cond), mlpDenoiser(mlp)(x, t, cond), netGammaModel(unet)(xi, t, g, cond), netDenoiser(unet)(xi, t, cond)];
+  const got = [netGammaModel(mlp)(x, t, g, cond), netDenoiser(mlp)(x, t, cond), netGammaModel(unet)(xi, t, g, cond), netDenoiser(unet)(xi, t, cond)];
   assert.equal(tf.memory().numTensors, before + 4, 'only the outputs remain');
   const wT = tf.tensor1d(cond.w);
   const want = [mlp.apply(x, t, g, cond.labels, wT), mlp.apply(x, t, undefined, cond.labels, wT), unet.apply(xi, t, g, cond.labels, wT), unet.apply(xi, t, undefined, cond.labels, wT)];

@@ -14,7 +14,7 @@ import { matchedView, studentView } from '../../lib/splam/consistency.js';
 import { sigmaGamma, subPathCoefs } from '../../lib/splam/sl-ode.js';
 import { splamDiagnostics } from '../../lib/splam/update.js';
 import { makeMlp } from '../../lib/nn/mlp.js';
-import { mlpGammaModel } from '../../lib/nn/adapters.js';
+import { netGammaModel } from '../../lib/nn/eps-net.js';
 import { assertArgumentError, setup } from '../helpers.js';
 
 await setup();
@@ -115,7 +115,7 @@ test('diagnostics split the objective by γ and t bin without changing the stude
   const net = makeMlp({ dim: 2, hidden: 16, blocks: 1, timeEmbedDim: 8, gammaEmbedDim: 8, numClasses: 0 }, makeRng(1));
   const target = makeMlp(net.config, makeRng(2));
   const x64 = x0.slice([0, 0], [64, 2]);
-  const args = (gamma: GammaDistribution) => ({ x0: x64, teacher, student: { model: mlpGammaModel(net), params: net.params }, target: { model: mlpGammaModel(target), params: target.params }, schedule: sd, objective: objective({ gamma }), rng: makeRng(7) });
+  const args = (gamma: GammaDistribution) => ({ x0: x64, teacher, student: { model: netGammaModel(net), params: net.params }, target: { model: netGammaModel(target), params: target.params }, schedule: sd, objective: objective({ gamma }), rng: makeRng(7) });
   const before = [...net.params.values()].map((p) => p.dataSync().slice());
   const tensors = tf.memory().numTensors;
   const lcm = await splamDiagnostics(args(LCM_GAMMA));
