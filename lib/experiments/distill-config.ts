@@ -9,6 +9,8 @@
 import { z } from 'zod';
 import type { SolverGrid } from '../splam/grid.js';
 import type { SplamObjective } from '../splam/objective.js';
+import { DEFAULT_HUBER_C } from '../splam/loss.js';
+import { DEFAULT_EMA_MU } from '../nn/ema.js';
 import { SIGMA_GAMMA_FORMS } from '../splam/sl-ode.js';
 import { CONDITIONINGS } from '../splam/consistency.js';
 import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
@@ -32,7 +34,7 @@ export const gammaSchema = z.discriminatedUnion('kind', [
 
 export const lossSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('l2') }).strict(),
-  z.object({ kind: z.literal('pseudoHuber'), c: z.number().gt(0).default(0.001) }).strict(),
+  z.object({ kind: z.literal('pseudoHuber'), c: z.number().gt(0).default(DEFAULT_HUBER_C) }).strict(),
 ]);
 
 export const architectureSchema = z
@@ -114,7 +116,7 @@ export const objectiveSchema = z
     /** Code default l2; the README run uses pseudo-Huber c = 0.001. */
     loss: lossSchema.default({ kind: 'l2' }),
     /** EMA decay μ of the target (code: 0.95). */
-    emaMu: z.number().min(0).max(1).default(0.95),
+    emaMu: z.number().min(0).max(1).default(DEFAULT_EMA_MU),
     /**
      * How the student sees x_{γ,t} (lib/splam/consistency.ts): `code` (the official code: at t, ε̂ converted with σ_γ)
      * or `matched` (c·x_{γ,t} at the noise-level-matched time t_γ). Both are LCM at γ = 1.
