@@ -3,7 +3,7 @@
  * last) otherwise, so logs of CI and background jobs still show where a run is.
  */
 import cliProgress from 'cli-progress';
-import type { Progress } from '../experiments/registry.js';
+import type { Progress } from '../experiments/kind.js';
 
 export function progressReporter(title: string, stream: NodeJS.WriteStream = process.stderr): { update: Progress; stop(): void } {
   if (stream.isTTY) {

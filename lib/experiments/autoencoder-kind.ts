@@ -1,6 +1,6 @@
 /** `kind: "autoencoder"` for `splam run`. */
 import { autoencoderSchema, runAutoencoder } from './autoencoder.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const autoencoderKind: ExperimentKind<typeof autoencoderSchema> = {
   kind: 'autoencoder',

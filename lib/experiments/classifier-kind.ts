@@ -1,6 +1,6 @@
 /** `kind: "classifier"` for `splam run`. */
 import { classifierSchema, runClassifier } from './classifier.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const classifierKind: ExperimentKind<typeof classifierSchema> = {
   kind: 'classifier',

@@ -1,7 +1,7 @@
 /** `kind: "distill"` for `splam run`. */
 import { distillSchema } from './distill-config.js';
 import { runDistill } from './distill.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const distillKind: ExperimentKind<typeof distillSchema> = {
   kind: 'distill',

@@ -31,7 +31,7 @@ import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfi
 import { makeExperimentData, type ExperimentData } from './mixture-data.js';
 import { evalNoise } from './eval-noise.js';
 import { loadNet, readNetCheckpoint } from '../train/net-checkpoint.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 import type { LazyStepResult } from '../train/adam.js';
 import type { LoopResult } from '../train/loop.js';

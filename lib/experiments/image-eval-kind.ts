@@ -1,6 +1,6 @@
 /** `kind: "image-eval"` for `splam run`. */
 import { imageEvalSchema, runImageEval } from './image-eval.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const imageEvalKind: ExperimentKind<typeof imageEvalSchema> = {
   kind: 'image-eval',

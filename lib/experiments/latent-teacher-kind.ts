@@ -1,6 +1,6 @@
 /** `kind: "latent-teacher"` for `splam run`. */
 import { latentTeacherSchema, runLatentTeacher } from './latent-teacher.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const latentTeacherKind: ExperimentKind<typeof latentTeacherSchema> = {
   kind: 'latent-teacher',

@@ -13,7 +13,7 @@ import { disposeDistill, restoreDistill, setupDistill, type DistillState } from 
 import { studentMap } from '../splam/consistency.js';
 import { isLcm } from '../splam/gamma.js';
 import type { ConsistencyMap } from '../splam/trajectory-error.js';
-import { CHECKPOINT_NAME } from './registry.js';
+import { CHECKPOINT_NAME } from './kind.js';
 
 export interface LoadedDistillRun {
   record: RunRecord;

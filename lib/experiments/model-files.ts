@@ -16,7 +16,7 @@ import { makeAutoencoder, type Autoencoder, type AutoencoderConfig } from '../nn
 import { disposeParams, type ParamSet } from '../nn/params.js';
 import { makeUnet, type Unet, type UnetConfig } from '../nn/unet.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
-import type { RunLogger } from './registry.js';
+import type { RunLogger } from './kind.js';
 
 /** Meta of models/autoencoder-*.ckpt (tensor prefix `ae/`). */
 export interface AutoencoderMeta {

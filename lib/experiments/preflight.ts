@@ -8,7 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { isName, isRunName, NAME_ALLOWED, RUN_NAME_ALLOWED } from '../track/index.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 /** Config keys whose string value is a file the run reads. */
 const INPUT_FILE_KEYS = new Set(['checkpoint', 'init', 'autoencoder', 'teacher', 'classifier']);

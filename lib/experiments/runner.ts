@@ -11,7 +11,8 @@ import { checkRunId, openStore, runAs } from '../track/index.js';
 import type { Params, Run } from '../track/types.js';
 import { applyOverrides } from './overrides.js';
 import { preflight } from './preflight.js';
-import { CHECKPOINT_NAME, EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES, type ExperimentKind, type Progress } from './registry.js';
+import { CHECKPOINT_NAME, type ExperimentKind, type Progress } from './kind.js';
+import { EXPERIMENT_KINDS, EXPERIMENT_KIND_NAMES } from './registry.js';
 
 export interface RunFileOptions {
   /** `path=value` assignments applied before validation. */

@@ -1,5 +1,5 @@
 /** `kind: "solver-comparison"` for `splam run`: runs the comparison and records every cell in the run. */
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 import { formatSolverTable, runSolverComparison, solverComparisonSchema } from './solver-comparison.js';
 
 export const solverComparisonKind: ExperimentKind<typeof solverComparisonSchema> = {

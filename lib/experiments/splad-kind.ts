@@ -1,7 +1,7 @@
 /** `kind: "splad"` for `splam run`. */
 import { spladSchema } from './splad-config.js';
 import { runSplad } from './splad.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 export const spladKind: ExperimentKind<typeof spladSchema> = {
   kind: 'splad',

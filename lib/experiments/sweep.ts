@@ -12,7 +12,7 @@ import { basename } from 'node:path';
 import { ConfigError, show, type ConfigIssue } from '../errors.js';
 import { applyOverrides, parsePath, parseValue } from './overrides.js';
 import { preflight } from './preflight.js';
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 
 /** One swept config field: its path (as written after `--set`) and the values it takes, in the order given. */
 export interface SweepAxis {

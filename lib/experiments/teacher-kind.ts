@@ -1,5 +1,5 @@
 /** `kind: "teacher"` for `splam run`. */
-import type { ExperimentKind } from './registry.js';
+import type { ExperimentKind } from './kind.js';
 import { runTeacher, teacherSchema } from './teacher.js';
 
 export const teacherKind: ExperimentKind<typeof teacherSchema> = {

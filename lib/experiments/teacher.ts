@@ -28,7 +28,7 @@ import { scheduleSchema } from './mixture-config.js';
 import { evalNoise } from './eval-noise.js';
 import { writeModelFile } from './model-files.js';
 import { writeNetCheckpoint } from '../train/net-checkpoint.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
 export const teacherSchema = z

@@ -6,7 +6,7 @@
 import { prefetchVariables } from '../backend/reads.js';
 import type { LazyStepResult } from '../train/adam.js';
 import { trainLoop, type LoopResult } from '../train/loop.js';
-import { CHECKPOINT_NAME, type ExperimentContext, type KindResult } from './registry.js';
+import { CHECKPOINT_NAME, type ExperimentContext, type KindResult } from './kind.js';
 
 export interface TrainRunOptions {
   /** Steps already done (0, or the restored checkpoint's count). */
