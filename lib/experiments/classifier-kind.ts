@@ -1,12 +1,12 @@
 /** `kind: "classifier"` for `splam run`. */
 import { classifierSchema, runClassifier } from './classifier.js';
-import type { ExperimentKind } from './kind.js';
+import { defineKind } from './kind.js';
 
-export const classifierKind: ExperimentKind<typeof classifierSchema> = {
+export const classifierKind = defineKind({
+  schema: classifierSchema,
   kind: 'classifier',
   description: 'train the Fashion-MNIST CNN whose penultimate layer is the feature space of the image FID',
-  schema: classifierSchema,
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   run: (config, ctx) => runClassifier(config, ctx),
-};
+});

@@ -1,12 +1,12 @@
 /** `kind: "image-eval"` for `splam run`. */
 import { imageEvalSchema, runImageEval } from './image-eval.js';
-import type { ExperimentKind } from './kind.js';
+import { defineKind } from './kind.js';
 
-export const imageEvalKind: ExperimentKind<typeof imageEvalSchema> = {
+export const imageEvalKind = defineKind({
+  schema: imageEvalSchema,
   kind: 'image-eval',
   description: 'the few-step table: teacher (DDIM, DPM-Solver++) and distilled students on decoded latents, FID / precision / recall / wall-clock',
-  schema: imageEvalSchema,
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   run: (config, ctx) => runImageEval(config, ctx),
-};
+});

@@ -1,12 +1,12 @@
 /** `kind: "latent-teacher"` for `splam run`. */
 import { latentTeacherSchema, runLatentTeacher } from './latent-teacher.js';
-import type { ExperimentKind } from './kind.js';
+import { defineKind } from './kind.js';
 
-export const latentTeacherKind: ExperimentKind<typeof latentTeacherSchema> = {
+export const latentTeacherKind = defineKind({
+  schema: latentTeacherSchema,
   kind: 'latent-teacher',
   description: 'train the class-conditional latent U-Net teacher (label dropout for CFG) on autoencoder latents; FID vs guidance w',
-  schema: latentTeacherSchema,
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   run: (config, ctx) => runLatentTeacher(config, ctx),
-};
+});

@@ -1,11 +1,11 @@
 /** `kind: "solver-comparison"` for `splam run`: runs the comparison and records every cell in the run. */
-import type { ExperimentKind } from './kind.js';
+import { defineKind } from './kind.js';
 import { formatSolverTable, runSolverComparison, solverComparisonSchema } from './solver-comparison.js';
 
-export const solverComparisonKind: ExperimentKind<typeof solverComparisonSchema> = {
+export const solverComparisonKind = defineKind({
+  schema: solverComparisonSchema,
   kind: 'solver-comparison',
   description: 'training-free PF-ODE solvers on exact mixture teachers: same-noise error vs NFE',
-  schema: solverComparisonSchema,
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   async run(config, { run, progress }) {
@@ -24,4 +24,4 @@ export const solverComparisonKind: ExperimentKind<typeof solverComparisonSchema>
     );
     return { summary, report: `same-noise RMS error at the data end vs the reference flow (mean over ${config.samples} samples)\n${table}\n${refLines.join('\n')}` };
   },
-};
+});

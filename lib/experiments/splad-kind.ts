@@ -1,13 +1,13 @@
 /** `kind: "splad"` for `splam run`. */
 import { spladSchema } from './splad-config.js';
 import { runSplad } from './splad.js';
-import type { ExperimentKind } from './kind.js';
+import { defineKind } from './kind.js';
 
-export const spladKind: ExperimentKind<typeof spladSchema> = {
+export const spladKind = defineKind({
+  schema: spladSchema,
   kind: 'splad',
   description: 'SPLAD: SPLAM / LCM distillation of the guided latent teacher into a latent U-Net student, FID at 1–8 steps',
-  schema: spladSchema,
   experimentOf: (c) => c.experiment,
   seedOf: (c) => c.seed,
   run: (config, ctx) => runSplad(config, ctx),
-};
+});
