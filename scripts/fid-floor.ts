@@ -60,7 +60,7 @@ try {
     const testF = featuresOf(net, test, Int32Array.from({ length: n }, (_, i) => i));
     const tFeatures = (performance.now() - t0) / 1000;
     const ts = performance.now();
-    const stats = new Map<tf.Tensor2D, GaussianStats>([trainA, trainB, testF].map((x) => [x, featureStats(x)]));
+    const stats = new Map<tf.Tensor2D, GaussianStats>(await Promise.all([trainA, trainB, testF].map(async (x) => [x, await featureStats(x)] as const)));
     const tStats = (performance.now() - ts) / 1000;
     const rows: [string, tf.Tensor2D, tf.Tensor2D][] = [
       ['train_vs_test', trainA, testF],
@@ -78,7 +78,7 @@ try {
       const t1 = performance.now();
       const f = frechetDistance(stats.get(real)!, stats.get(other)!);
       const t2 = performance.now();
-      const pr = precisionRecall(real, other, { k });
+      const pr = await precisionRecall(real, other, { k });
       const t3 = performance.now();
       Object.assign(summary, {
         [`fid/${label}`]: f.fid,

@@ -17,13 +17,13 @@ import { EpochBatcher, gatherRows, loadFashionMnist, shuffledIndices, type Image
 import { makeRng } from '../data/rng.js';
 import { latentScale, makeAutoencoder, mapBatched, type Autoencoder } from '../nn/autoencoder.js';
 import { countParams, disposeParams } from '../nn/params.js';
-import { Adam } from '../train/adam.js';
+import { Adam, type LazyStepResult } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
 import { imageGridPng } from '../viz/image-grid.js';
 import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from './classifier.js';
 import { makeReference, scoreImages } from './image-metrics.js';
 import { exportModel } from './model-files.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
 export const autoencoderSchema = z
@@ -115,13 +115,17 @@ export function autoencoderLoss(ae: Autoencoder, x: tf.Tensor4D, loss: Autoencod
   });
 }
 
-export function autoencoderStep(s: AutoencoderState, c: AutoencoderExperimentConfig): { loss: number; gradNorm: number } {
+/**
+ * One step on the batch of step `s.stepsDone` at that step's learning rate; advances `stepsDone`. The loss and
+ * gradient norm are numbers, or scalar tensors on a backend that cannot read synchronously (WebGPU: {@link Adam.stepLazy}).
+ */
+export function autoencoderStep(s: AutoencoderState, c: AutoencoderExperimentConfig): LazyStepResult {
   s.adam.config.lr = learningRate(c.train.lr, c.train.schedule, s.stepsDone, c.train.steps);
   const { images, labels } = gatherRows(s.train, s.batcher.indices(s.stepsDone));
   const [, H, W, C] = s.train.shape;
   const x = tf.tensor4d(images, [labels.length, H, W, C]);
   try {
-    const r = s.adam.step(() => autoencoderLoss(s.ae, x, c.loss));
+    const r = s.adam.stepLazy(() => autoencoderLoss(s.ae, x, c.loss));
     s.stepsDone += 1;
     return r;
   } finally {
@@ -145,16 +149,11 @@ export function restoreAutoencoder(s: AutoencoderState, bytes: Uint8Array): void
   s.stepsDone = ck.meta.stepsDone;
 }
 
-/** s = 1/std(z) over `n` training images drawn by `seed`. */
-export function scaleOver(ae: Autoencoder, train: ImageSet, n: number, seed: number): number {
+/** s = 1/std(z) over `n` training images drawn by `seed` (the latents read to the host with `await`). */
+export async function scaleOver(ae: Autoencoder, train: ImageSet, n: number, seed: number): Promise<number> {
   const rows = shuffledIndices(train.shape[0], makeRng(seed)).subarray(0, Math.min(n, train.shape[0]));
   const { images } = gatherRows(train, rows);
-  const z = tf.tensor(mapBatched((x) => ae.encode(x), images, [train.shape[1], train.shape[2], train.shape[3]], 500));
-  try {
-    return latentScale(z);
-  } finally {
-    z.dispose();
-  }
+  return latentScale(await mapBatched((x) => ae.encode(x), images, [train.shape[1], train.shape[2], train.shape[3]], 500));
 }
 
 export async function runAutoencoder(c: AutoencoderExperimentConfig, ctx: ExperimentContext): Promise<KindResult> {
@@ -173,17 +172,17 @@ export async function runAutoencoder(c: AutoencoderExperimentConfig, ctx: Experi
     const summary = trainingSummary(result, countParams(s.ae.params));
     if (result.stopped) return stoppedResult(ctx, result, summary);
 
-    const scale = scaleOver(s.ae, train, c.scaleImages, c.seed + 1);
+    const scale = await scaleOver(s.ae, train, c.scaleImages, c.seed + 1);
     const test = loadFashionMnist('test', { limit: c.data.testLimit });
     const shape = test.shape.slice(1) as [number, number, number];
-    const recon = mapBatched((x) => tf.clipByValue(s.ae.decode(s.ae.encode(x)), -1, 1) as tf.Tensor4D, test.images, shape, 500);
+    const recon = await mapBatched((x) => tf.clipByValue(s.ae.decode(s.ae.encode(x)), -1, 1) as tf.Tensor4D, test.images, shape, 500);
     let se = 0;
     for (let i = 0; i < recon.length; i++) se += (recon[i] - test.images[i]) ** 2;
     const classifier = loadClassifier(readClassifierCheckpoint(c.eval.classifier));
     const ref = makeReference(classifier, test);
     let score;
     try {
-      score = scoreImages(ref, recon, shape);
+      score = await scoreImages(ref, recon, shape);
     } finally {
       ref.dispose();
       disposeParams(classifier.params);

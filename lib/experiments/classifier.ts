@@ -14,10 +14,10 @@ import { makeRng } from '../data/rng.js';
 import { ConfigError } from '../errors.js';
 import { applyBatched, crossEntropy, makeClassifier, type Classifier, type ClassifierConfig } from '../nn/classifier.js';
 import { countParams, disposeParams } from '../nn/params.js';
-import { Adam } from '../train/adam.js';
+import { Adam, type LazyStepResult } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
 import { writeModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
 /** `constant`: lr throughout. `cosine`: from lr down to final·lr by half a cosine (Loshchilov & Hutter 2017, no restarts). */
@@ -138,15 +138,17 @@ export function setupClassifier(c: ClassifierExperimentConfig, data: ClassifierD
 
 /**
  * One cross-entropy step on the batch of step `s.stepsDone`, at that step's learning rate (set on the optimiser's
- * config before the update, so it depends on the step alone and resumes exactly); advances `stepsDone`.
+ * config before the update, so it depends on the step alone and resumes exactly); advances `stepsDone`. The loss
+ * and gradient norm are numbers, or scalar tensors on a backend that cannot read synchronously (WebGPU:
+ * {@link Adam.stepLazy}; the training loop reads them a logging window at a time).
  */
-export function classifierStep(s: ClassifierState, c: ClassifierExperimentConfig): { loss: number; gradNorm: number } {
+export function classifierStep(s: ClassifierState, c: ClassifierExperimentConfig): LazyStepResult {
   s.adam.config.lr = learningRate(c.train.lr, c.train.schedule, s.stepsDone, s.totalSteps);
   const { images, labels } = gatherRows(s.data.train, s.batcher.indices(s.stepsDone));
   const [, H, W, C] = s.data.train.shape;
   const x = tf.tensor4d(images, [labels.length, H, W, C]);
   try {
-    const r = s.adam.step(() => crossEntropy(s.net.logits(x), labels));
+    const r = s.adam.stepLazy(() => crossEntropy(s.net.logits(x), labels));
     s.stepsDone += 1;
     return r;
   } finally {
@@ -154,12 +156,16 @@ export function classifierStep(s: ClassifierState, c: ClassifierExperimentConfig
   }
 }
 
-/** Accuracy, mean cross-entropy and per-class accuracy of `net` on a whole set. */
-export function evaluateClassifier(net: Classifier, set: ImageSet, batch = 500): { accuracy: number; loss: number; perClass: number[] } {
+/**
+ * Accuracy, mean cross-entropy and per-class accuracy of `net` on a whole set. The loss and the predicted classes
+ * are computed on the active backend and read with `await` (tfjs's WebGPU backend in Node cannot read synchronously).
+ */
+export async function evaluateClassifier(net: Classifier, set: ImageSet, batch = 500): Promise<{ accuracy: number; loss: number; perClass: number[] }> {
   const logits = applyBatched((x) => net.logits(x), set.images, set.shape, batch);
   try {
-    const loss = tf.tidy(() => crossEntropy(logits, set.labels).dataSync()[0]);
-    const pred = tf.tidy(() => logits.argMax(1).dataSync());
+    const [lossT, predT] = tf.tidy(() => [crossEntropy(logits, set.labels), logits.argMax(1)]);
+    const [lossV, pred] = await Promise.all([lossT.data(), predT.data()]).finally(() => tf.dispose([lossT, predT]));
+    const loss = lossV[0];
     const K = logits.shape[1];
     const right = new Array(K).fill(0);
     const total = new Array(K).fill(0);
@@ -246,8 +252,8 @@ export function loadClassifier(ck: Checkpoint<ClassifierMeta>): Classifier {
 
 export async function runClassifier(c: ClassifierExperimentConfig, ctx: ExperimentContext): Promise<KindResult> {
   const s = setupClassifier(c);
-  const evalAt = (step: number) => {
-    const e = evaluateClassifier(s.net, s.data.test, c.eval.batch);
+  const evalAt = async (step: number) => {
+    const e = await evaluateClassifier(s.net, s.data.test, c.eval.batch);
     ctx.run.logMetrics({ 'test/accuracy': e.accuracy, 'test/loss': e.loss }, step);
     return e;
   };
@@ -258,16 +264,16 @@ export async function runClassifier(c: ClassifierExperimentConfig, ctx: Experime
       totalSteps: s.totalSteps,
       logEvery: c.train.logEvery,
       checkpointEvery: c.train.checkpointEvery,
-      step: () => {
+      step: async () => {
         const r = classifierStep(s, c);
-        if (c.eval.every > 0 && s.stepsDone % c.eval.every === 0 && s.stepsDone < s.totalSteps) evalAt(s.stepsDone);
+        if (c.eval.every > 0 && s.stepsDone % c.eval.every === 0 && s.stepsDone < s.totalSteps) await evalAt(s.stepsDone);
         return r;
       },
       encode: () => encodeClassifierCheckpoint(s),
     });
     const summary = trainingSummary(result, countParams(s.net.params));
     if (result.stopped) return stoppedResult(ctx, result, summary);
-    const final = evalAt(result.stepsDone);
+    const final = await evalAt(result.stepsDone);
     summary['train/epochs'] = result.stepsDone / s.batcher.stepsPerEpoch;
     summary['test/accuracy'] = final.accuracy;
     summary['test/loss'] = final.loss;

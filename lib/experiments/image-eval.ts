@@ -9,7 +9,8 @@
  *     teacher's `reference.steps`-step DDIM endpoint at the students' w;
  *   - the data floor at the same n (n training images judged as samples) and, when asked, the score of the
  *     autoencoder's reconstructions of those same images (the floor of any latent generator), and the speed-up of SPLAM at 4 steps over the teacher's DDIM at 50 steps when both rows exist.
- * Records the table (Markdown and JSON) and sample grids as artifacts.
+ * Records the table (Markdown and JSON) and sample grids as artifacts. Sampling, decoding and features run on the
+ * active backend, read back with `await` only (so the kind runs on tfjs's WebGPU backend in Node).
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
@@ -26,7 +27,7 @@ import { makeReference, scoreImages, type ImageScore } from './image-metrics.js'
 import { evaluateSampler, formatLatentRows, latentNoise, markdownLatentRows, studentSampler, teacherSampler, type LatentEvalRow, type LatentSampler } from './latent-sampling.js';
 import { gridByClass } from './latent-teacher.js';
 import { loadAutoencoder, loadLatentUnet, readModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 
 const stepsList = z.array(z.number().int().min(1)).min(1);
 
@@ -152,7 +153,7 @@ export async function runImageEval(c: ImageEvalConfig, ctx: ExperimentContext): 
     for (const [i, job] of jobs.entries()) {
       if (job.key && done.has(job.key)) continue;
       ctx.progress({ done: i, total: jobs.length, label: `${job.sampler.method}, ${job.sampler.steps} step(s)` });
-      const r = evaluateSampler(job.sampler, noise, { ae, scale, ref, reference, chunk: c.chunk });
+      const r = await evaluateSampler(job.sampler, noise, { ae, scale, ref, reference, chunk: c.chunk });
       if (i === 0 && c.reference) {
         reference = r.latents;
         r.row.sameNoise = 0;
@@ -169,12 +170,12 @@ export async function runImageEval(c: ImageEvalConfig, ctx: ExperimentContext): 
       const train = loadFashionMnist('train');
       const { images: originals } = gatherRows(train, shuffledIndices(train.shape[0], makeRng(c.seed)).subarray(0, c.samples));
       const shape = [ae.config.height, ae.config.width, ae.config.channels] as [number, number, number];
-      if (c.floor) out.floor = scoreImages(ref, originals, shape);
+      if (c.floor) out.floor = await scoreImages(ref, originals, shape);
       if (c.reconstruction) {
-        const recon = mapBatched((x) => tf.clipByValue(ae.decode(ae.encode(x)), -1, 1) as tf.Tensor4D, originals, shape, 500);
+        const recon = await mapBatched((x) => tf.clipByValue(ae.decode(ae.encode(x)), -1, 1) as tf.Tensor4D, originals, shape, 500);
         let se = 0;
         for (let j = 0; j < recon.length; j++) se += (recon[j] - originals[j]) ** 2;
-        out.reconstruction = { ...scoreImages(ref, recon, shape), mse: se / recon.length };
+        out.reconstruction = { ...(await scoreImages(ref, recon, shape)), mse: se / recon.length };
       }
     }
     const find = (m: (r: LatentEvalRow) => boolean) => rows.find(m);

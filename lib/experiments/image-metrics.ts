@@ -7,6 +7,9 @@
  *     so both manifolds are estimated from sets of the same size — lib/metrics/precision-recall.ts.
  * FID from n generated images is biased upwards for small n: compare only numbers with the same n, and beside the
  * data's own floor at that n (n training images scored the same way; lib/experiments/image-eval.ts).
+ *
+ * Networks run on the active backend; results come to the host with `await t.data()` only (scoring, decoding and
+ * encoding are async), so all of this runs on tfjs's WebGPU backend in Node, which cannot read synchronously.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ImageSet } from '../data/fashion-mnist.js';
@@ -42,14 +45,18 @@ export function makeReference(classifier: Classifier, test: ImageSet): ImageRefe
   return { classifier, features, dispose: () => features.dispose() };
 }
 
-/** FID, precision and recall of images [n, H, W, C] against the reference (see the module comment). */
-export function scoreImages(ref: ImageReference, images: Float32Array, shape: readonly [number, number, number]): ImageScore {
+/**
+ * FID, precision and recall of images [n, H, W, C] against the reference (see the module comment). Features are
+ * computed on the active backend; FID's statistics on the host (float64), precision/recall's distance blocks on the
+ * backend, each read with `await`.
+ */
+export async function scoreImages(ref: ImageReference, images: Float32Array, shape: readonly [number, number, number]): Promise<ImageScore> {
   const gen = imageFeatures(ref.classifier, images, shape);
   const n = gen.shape[0];
   const real = ref.features.slice([0, 0], [Math.min(n, ref.features.shape[0]), -1]);
   try {
-    const f = fid(gen, ref.features).fid;
-    const pr = precisionRecall(real, gen);
+    const f = (await fid(gen, ref.features)).fid;
+    const pr = await precisionRecall(real, gen);
     return { fid: f, precision: pr.precision, recall: pr.recall, n };
   } finally {
     tf.dispose([gen, real]);
@@ -57,14 +64,15 @@ export function scoreImages(ref: ImageReference, images: Float32Array, shape: re
 }
 
 /**
- * Decode scaled latents s·z [n, h, w, Z] (row-major) into images [n, H, W, C] clipped to [−1, 1]: x̂ = D(latent/s).
+ * Decode scaled latents s·z [n, h, w, Z] (row-major) into images [n, H, W, C] clipped to [−1, 1]: x̂ = D(latent/s),
+ * on the host (read with `await`, batch by batch: lib/nn/autoencoder.ts `mapBatched`).
  */
-export function decodeLatents(ae: Autoencoder, scale: number, latents: Float32Array): Float32Array {
+export function decodeLatents(ae: Autoencoder, scale: number, latents: Float32Array): Promise<Float32Array> {
   return mapBatched((z) => tf.clipByValue(ae.decode(z.div(scale) as tf.Tensor4D), -1, 1) as tf.Tensor4D, latents, ae.latentShape, 500);
 }
 
-/** Scaled latents s·E(x) [n, h, w, Z] of images [n, H, W, C]. */
-export function encodeImages(ae: Autoencoder, scale: number, images: Float32Array): Float32Array {
+/** Scaled latents s·E(x) [n, h, w, Z] of images [n, H, W, C], on the host (read with `await`, as {@link decodeLatents}). */
+export function encodeImages(ae: Autoencoder, scale: number, images: Float32Array): Promise<Float32Array> {
   const { height, width, channels } = ae.config;
   return mapBatched((x) => ae.encode(x).mul(scale) as tf.Tensor4D, images, [height, width, channels], 500);
 }

@@ -9,6 +9,8 @@
  *   - a row per (method, steps): FID / precision / recall of the decoded samples (lib/experiments/image-metrics.ts),
  *     wall-clock per 1,000 samples (sampling + decoding, this process, this machine), and optionally the same-noise
  *     error against reference endpoints (mean over samples of the RMS latent difference).
+ * Sampling runs on the active backend; samples come to the host with `await t.data()` (so sampling and scoring are
+ * async and run on tfjs's WebGPU backend in Node, which cannot read synchronously).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../data/rng.js';
@@ -95,8 +97,11 @@ export interface LatentEvalRow {
   w?: number;
 }
 
-/** Run a sampler over the noise in chunks (one sampler call per chunk), returning all latents [n, h, w, Z]. */
-export function sampleAll(s: LatentSampler, noise: LatentNoise, chunk = 500): Float32Array {
+/**
+ * Run a sampler over the noise in chunks (one sampler call per chunk), returning all latents [n, h, w, Z] on the host
+ * (each chunk read with `await`).
+ */
+export async function sampleAll(s: LatentSampler, noise: LatentNoise, chunk = 500): Promise<Float32Array> {
   const [n, h, w, Z] = noise.shape;
   const row = h * w * Z;
   const out = new Float32Array(n * row);
@@ -104,9 +109,16 @@ export function sampleAll(s: LatentSampler, noise: LatentNoise, chunk = 500): Fl
     const b = Math.min(chunk, n - start);
     const xT = tf.tensor4d(noise.xT.subarray(start * row, (start + b) * row), [b, h, w, Z]);
     const cond = noise.labels.length ? { labels: noise.labels.slice(start, start + b) } : undefined;
-    const x = s.sample(xT, cond, chunk);
-    out.set(x.dataSync(), start * row);
-    tf.dispose([xT, x]);
+    try {
+      const x = s.sample(xT, cond, chunk);
+      try {
+        out.set(await x.data(), start * row);
+      } finally {
+        x.dispose();
+      }
+    } finally {
+      xT.dispose();
+    }
   }
   return out;
 }
@@ -124,21 +136,22 @@ export function sameNoiseError(a: Float32Array, b: Float32Array, n: number): num
 }
 
 /**
- * Sample, decode and score one method. Returns the row and the latents (for a reference endpoint or a grid).
+ * Sample, decode and score one method. Returns the row, the latents (for a reference endpoint) and the decoded
+ * images [n, H, W, C] (for a grid). The timings include reading the samples and the images to the host.
  */
-export function evaluateSampler(
+export async function evaluateSampler(
   s: LatentSampler,
   noise: LatentNoise,
   ctx: { ae: Autoencoder; scale: number; ref: ImageReference; reference?: Float32Array; chunk?: number },
-): { row: LatentEvalRow; latents: Float32Array; images: Float32Array } {
+): Promise<{ row: LatentEvalRow; latents: Float32Array; images: Float32Array }> {
   const n = noise.shape[0];
   const t0 = performance.now();
-  const latents = sampleAll(s, noise, ctx.chunk);
+  const latents = await sampleAll(s, noise, ctx.chunk);
   const t1 = performance.now();
-  const images = decodeLatents(ctx.ae, ctx.scale, latents);
+  const images = await decodeLatents(ctx.ae, ctx.scale, latents);
   const t2 = performance.now();
   const { height, width, channels } = ctx.ae.config;
-  const score = scoreImages(ctx.ref, images, [height, width, channels]);
+  const score = await scoreImages(ctx.ref, images, [height, width, channels]);
   const row: LatentEvalRow = {
     method: s.method,
     steps: s.steps,

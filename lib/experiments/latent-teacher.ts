@@ -22,7 +22,7 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { emaUpdate } from '../nn/ema.js';
 import { copyParams, countParams, disposeParams } from '../nn/params.js';
 import { makeUnet, type Unet } from '../nn/unet.js';
-import { Adam } from '../train/adam.js';
+import { Adam, type LazyStepResult } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
 import { imageGridPng } from '../viz/image-grid.js';
 import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from './classifier.js';
@@ -30,7 +30,7 @@ import { encodeImages, makeReference } from './image-metrics.js';
 import { evaluateSampler, formatLatentRows, latentNoise, teacherSampler, type LatentEvalRow } from './latent-sampling.js';
 import { scheduleFromConfig, scheduleSchema } from './mixture-config.js';
 import { exportModel, loadAutoencoder, readModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
 export const unetArchitectureSchema = z
@@ -93,9 +93,12 @@ export const latentTeacherSchema = z
 
 export type LatentTeacherConfig = z.output<typeof latentTeacherSchema>;
 
-/** A data set of scaled latents s·E(x) with the images' labels (an ImageSet of shape [N, h, w, Z]). */
-export function latentSet(ae: Autoencoder, scale: number, images: ImageSet): ImageSet {
-  return { images: encodeImages(ae, scale, images.images), labels: images.labels, shape: [images.shape[0], ...ae.latentShape], classNames: images.classNames };
+/**
+ * A data set of scaled latents s·E(x) with the images' labels (an ImageSet of shape [N, h, w, Z]), on the host
+ * (encoded on the active backend, read with `await`).
+ */
+export async function latentSet(ae: Autoencoder, scale: number, images: ImageSet): Promise<ImageSet> {
+  return { images: await encodeImages(ae, scale, images.images), labels: images.labels, shape: [images.shape[0], ...ae.latentShape], classNames: images.classNames };
 }
 
 interface LatentTeacherMeta {
@@ -118,10 +121,11 @@ export interface LatentTeacherState {
   stepsDone: number;
 }
 
-export function setupLatentTeacher(c: LatentTeacherConfig): LatentTeacherState {
+/** Schedule, autoencoder, training latents (async: encoded and read with `await`), networks and optimiser from the seed. */
+export async function setupLatentTeacher(c: LatentTeacherConfig): Promise<LatentTeacherState> {
   const schedule = makeSchedule(scheduleFromConfig(c.schedule));
   const { ae, scale } = loadAutoencoder(readModelFile(c.autoencoder, 'autoencoder'));
-  const latents = latentSet(ae, scale, loadFashionMnist('train', { limit: c.data.trainLimit }));
+  const latents = await latentSet(ae, scale, loadFashionMnist('train', { limit: c.data.trainLimit }));
   const root = makeRng(c.seed);
   const [h, w, Z] = ae.latentShape;
   const unetConfig = { height: h, width: w, channels: Z, ...c.architecture, numClasses: latents.classNames.length, gammaEmbedDim: 0 };
@@ -140,8 +144,12 @@ export function disposeLatentTeacher(s: LatentTeacherState): void {
   s.adam.dispose();
 }
 
-/** One DSM step with label dropout; then the EMA update. */
-export function latentTeacherStep(s: LatentTeacherState, c: LatentTeacherConfig): { loss: number; gradNorm: number } {
+/**
+ * One DSM step with label dropout; then the EMA update (skipped after a non-finite loss or gradient norm where the
+ * backend reads synchronously; on WebGPU, where {@link Adam.stepLazy} returns them unread as scalar tensors, it runs
+ * whatever the loss: the run stops at a non-finite loss before its next checkpoint, as lib/splam/update.ts does).
+ */
+export function latentTeacherStep(s: LatentTeacherState, c: LatentTeacherConfig): LazyStepResult {
   s.adam.config.lr = learningRate(c.train.lr, c.train.schedule, s.stepsDone, c.train.steps);
   const { images, labels } = gatherRows(s.latents, s.batcher.indices(s.stepsDone));
   const B = labels.length;
@@ -152,8 +160,9 @@ export function latentTeacherStep(s: LatentTeacherState, c: LatentTeacherConfig)
   const [x0, eps, tT, a, sg] = [tf.tensor4d(images, [B, h, w, Z]), tf.tensor4d(noise, [B, h, w, Z]), tf.tensor1d(t), tf.tensor1d(t.map((v) => s.schedule.alpha(v))), tf.tensor1d(t.map((v) => s.schedule.sigma(v)))];
   const xt = tf.tidy(() => x0.mul(perSample(a as tf.Tensor1D, 4)).add(eps.mul(perSample(sg as tf.Tensor1D, 4))));
   try {
-    const r = s.adam.step(() => tf.tidy(() => s.net.apply(xt, tT as tf.Tensor1D, undefined, dropped).sub(eps).square().mean() as tf.Scalar));
-    if (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm)) emaUpdate(s.ema.params, s.net.params, c.train.emaMu);
+    const r = s.adam.stepLazy(() => tf.tidy(() => s.net.apply(xt, tT as tf.Tensor1D, undefined, dropped).sub(eps).square().mean() as tf.Scalar));
+    const finite = typeof r.loss !== 'number' || (Number.isFinite(r.loss) && Number.isFinite(r.gradNorm));
+    if (finite) emaUpdate(s.ema.params, s.net.params, c.train.emaMu);
     s.stepsDone += 1;
     return r;
   } finally {
@@ -192,7 +201,7 @@ async function evaluate(s: LatentTeacherState, c: LatentTeacherConfig, ctx: Expe
   try {
     for (const [i, w] of e.w.entries()) {
       ctx.progress({ done: i, total: e.w.length, label: `evaluating w = ${w}` });
-      const { row, images } = evaluateSampler(teacherSampler(s.ema, s.schedule, { solver: 'ddim', steps: e.ddimSteps, w, method: `teacher DDIM w=${w}`, conditional: true }), noise, { ae: s.ae, scale: s.scale, ref });
+      const { row, images } = await evaluateSampler(teacherSampler(s.ema, s.schedule, { solver: 'ddim', steps: e.ddimSteps, w, method: `teacher DDIM w=${w}`, conditional: true }), noise, { ae: s.ae, scale: s.scale, ref });
       rows.push(row);
       if (e.gridPerClass > 0) await ctx.run.logArtifact(`samples-w${w}.png`, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
     }
@@ -217,7 +226,7 @@ export async function gridByClass(images: Float32Array, labels: readonly number[
 }
 
 export async function runLatentTeacher(c: LatentTeacherConfig, ctx: ExperimentContext): Promise<KindResult> {
-  const s = setupLatentTeacher(c);
+  const s = await setupLatentTeacher(c);
   try {
     if (ctx.resume) restoreLatentTeacher(s, ctx.resume);
     const result = await trainAsRun(ctx, {

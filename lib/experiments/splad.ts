@@ -10,6 +10,7 @@
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { LazyStepResult } from '../train/adam.js';
 import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
 import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
 import type { ClassCond } from '../diffusion/guidance.js';
@@ -35,7 +36,7 @@ import { makeReference } from './image-metrics.js';
 import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from './latent-sampling.js';
 import { gridByClass, latentSet } from './latent-teacher.js';
 import { exportModel, loadAutoencoder, loadLatentUnet, readModelFile, type LatentUnetMeta } from './model-files.js';
-import type { ExperimentContext, KindResult } from './registry.js';
+import type { ExperimentContext, KindResult } from './kind.js';
 import type { SpladConfig } from './splad-config.js';
 import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
 
@@ -98,8 +99,12 @@ export function studentFromTeacher(ck: Checkpoint<LatentUnetMeta>, rng: Rng, o: 
   return { net, missing };
 }
 
-/** @param latents the training latents, when already encoded (tests); default: the config's split, encoded. */
-export function setupSplad(c: SpladConfig, latents?: ImageSet): SpladState {
+/**
+ * Schedule, grid, autoencoder, teacher, student, target and optimiser of a config (async: the training latents are
+ * encoded on the active backend and read with `await`).
+ * @param latents the training latents, when already encoded (tests); default: the config's split, encoded.
+ */
+export async function setupSplad(c: SpladConfig, latents?: ImageSet): Promise<SpladState> {
   const teacherCk = readModelFile(c.teacher, 'latent-unet');
   if (teacherCk.meta.role !== 'teacher') {
     throw new ConfigError('splad config', [{ path: 'teacher', value: c.teacher, message: `a ${teacherCk.meta.role} file, not a teacher`, allowed: 'a file written by kind "latent-teacher" with export' }]);
@@ -113,7 +118,7 @@ export function setupSplad(c: SpladConfig, latents?: ImageSet): SpladState {
   }
   const grid = solverGrid(schedule.N, c.objective.numDdimTimesteps);
   const { ae, scale } = loadAutoencoder(readModelFile(c.autoencoder, 'autoencoder'));
-  const data = latents ?? latentSet(ae, scale, loadFashionMnist('train', { limit: c.data.trainLimit }));
+  const data = latents ?? (await latentSet(ae, scale, loadFashionMnist('train', { limit: c.data.trainLimit })));
   const root = makeRng(c.seed);
   const initRng = root.split();
   const teacherNet = loadLatentUnet(teacherCk, initRng.split()).net;
@@ -134,7 +139,7 @@ export function disposeSplad(s: SpladState): void {
 }
 
 /** One SPLAD step on the batch of step `stepsDone` (labels kept: no prompt dropout in the code); advances the step. */
-export function spladStep(s: SpladState, c: SpladConfig): { loss: number; gradNorm: number } {
+export function spladStep(s: SpladState, c: SpladConfig): LazyStepResult {
   const { images, labels } = gatherRows(s.latents, s.batcher.indices(s.stepsDone));
   const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
   try {
@@ -164,7 +169,7 @@ export function spladStep(s: SpladState, c: SpladConfig): { loss: number; gradNo
  * of the online student against the teacher's own PF-ODE solution (guided DDIM along the 50-point training grid,
  * the solver the objective distils), in latent units (RMS per element), from fixed noises.
  */
-export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: number) => Promise<Record<string, number>>; dispose: () => void } {
   const K = s.latents.classNames.length;
   const noise = latentNoise(c.diagnostics.jumpSamples, s.ae.latentShape, K, c.eval.seed + 17);
   const cond = { labels: noise.labels };
@@ -174,14 +179,14 @@ export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: nu
   const probe = dataEndProbe(flow, xT, probeTimes(s.grid));
   xT.dispose();
   return {
-    at: (step) => {
+    at: async (step) => {
       const rng = makeRng((c.seed * 1_000_003 + 31 * step + 1) >>> 0);
       const idx = Array.from({ length: Math.min(c.train.batch, s.latents.shape[0]) }, () => rng.int(s.latents.shape[0]));
       const { images, labels } = gatherRows(s.latents, idx);
       const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
       const out: Record<string, number> = {};
       try {
-        const d = splamDiagnostics({ x0, cond: { labels: Array.from(labels) }, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng, progress: Math.min(step / c.train.steps, 1) });
+        const d = await splamDiagnostics({ x0, cond: { labels: Array.from(labels) }, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng, progress: Math.min(step / c.train.steps, 1) });
         for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
       } finally {
         x0.dispose();
@@ -189,22 +194,25 @@ export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: nu
       const w0 = spladSamplingW(c);
       const studentCond = w0 === undefined ? cond : { ...cond, w: cond.labels.map(() => w0) };
       const f = studentMap(netGammaModel(s.student), s.schedule, { k: s.grid.k, sigmaGammaForm: c.objective.sigmaGammaForm, conditioning: c.objective.conditioning, cond: studentCond });
-      for (const j of probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
+      for (const j of await probe.errors(f)) out[`diag/jump/t${j.t}`] = j.error.mean;
       return out;
     },
     dispose: () => probe.dispose(),
   };
 }
 
-/** The FID training curve (config `eval.curve`): the online student from fixed noises against the test set. */
-function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Record<string, number>; dispose: () => void } {
+/**
+ * The FID training curve (config `eval.curve`): the online student from fixed noises against the test set. `at` is
+ * async: samples and features are read to the host with `await` (lib/experiments/latent-sampling.ts).
+ */
+function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Promise<Record<string, number>>; dispose: () => void } {
   const e = c.eval;
   const classifier = loadClassifier(readClassifierCheckpoint(e.classifier));
   const ref = makeReference(classifier, loadFashionMnist('test', { limit: c.data.testLimit }));
   const noise = latentNoise(e.curve.samples, s.ae.latentShape, s.latents.classNames.length, e.seed);
   return {
-    at: () => {
-      const { row } = evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing, w: spladSamplingW(c) }), noise, { ae: s.ae, scale: s.scale, ref });
+    at: async () => {
+      const { row } = await evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing, w: spladSamplingW(c) }), noise, { ae: s.ae, scale: s.scale, ref });
       return { 'curve/fid': row.fid, 'curve/precision': row.precision, 'curve/recall': row.recall };
     },
     dispose: () => {
@@ -255,7 +263,7 @@ export async function evaluate(s: SpladState, c: SpladConfig, ctx: Pick<Experime
       const other = j > 0; // not the default sampling w
       for (const [i, steps] of e.steps.entries()) {
         ctx.progress({ done: j * e.steps.length + i, total, label: `evaluating ${steps} step(s)${w === undefined ? '' : ` at w = ${w}`}` });
-        const { row, images } = evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method: other ? `${method} w=${w}` : method, seed: e.seed, spacing: e.timestepSpacing, w }), noise, { ae: s.ae, scale: s.scale, ref });
+        const { row, images } = await evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method: other ? `${method} w=${w}` : method, seed: e.seed, spacing: e.timestepSpacing, w }), noise, { ae: s.ae, scale: s.scale, ref });
         rows.push(row);
         const png = other ? `samples-w${w}-${steps}step.png` : `samples-${steps}step.png`;
         if (e.gridPerClass > 0) await ctx.run.logArtifact(png, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
@@ -282,22 +290,22 @@ export function spladSummaryOf(rows: readonly LatentEvalRow[], w0: number | unde
 }
 
 export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
-  const s = setupSplad(c);
+  const s = await setupSplad(c);
   const diag = c.diagnostics.every > 0 ? spladDiagnostics(s, c) : undefined;
   const curve = c.eval.curve.every > 0 ? spladCurve(s, c) : undefined;
   try {
     if (ctx.resume) restoreSplad(s, ctx.resume);
-    if (diag && s.stepsDone === 0) ctx.run.logMetrics(diag.at(0), 0);
-    if (curve && s.stepsDone === 0) ctx.run.logMetrics(curve.at(0), 0);
+    if (diag && s.stepsDone === 0) ctx.run.logMetrics(await diag.at(0), 0);
+    if (curve && s.stepsDone === 0) ctx.run.logMetrics(await curve.at(0), 0);
     const result = await trainAsRun(ctx, {
       startStep: s.stepsDone,
       totalSteps: c.train.steps,
       logEvery: c.train.logEvery,
       checkpointEvery: c.train.checkpointEvery,
-      step: () => {
+      step: async () => {
         const r = spladStep(s, c);
-        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(diag.at(s.stepsDone), s.stepsDone);
-        if (curve && s.stepsDone % c.eval.curve.every === 0) ctx.run.logMetrics(curve.at(s.stepsDone), s.stepsDone);
+        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(s.stepsDone), s.stepsDone);
+        if (curve && s.stepsDone % c.eval.curve.every === 0) ctx.run.logMetrics(await curve.at(s.stepsDone), s.stepsDone);
         return r;
       },
       encode: () => encodeSpladCheckpoint(s),

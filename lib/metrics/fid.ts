@@ -31,25 +31,27 @@ export interface GaussianStats {
 
 /**
  * Mean and unbiased covariance of the rows of a feature matrix, accumulated in float64 (two passes: the mean,
- * then the centred products).
+ * then the centred products). Async because a tensor's values are read with `await t.data()` (tfjs's WebGPU backend
+ * in Node cannot read synchronously); host values are used as they are.
  * @param x features [n, F] with n ≥ 2, as a tensor or as row-major values with their shape.
- * @throws ShapeError (fn `featureStats`, arg `x`) for n < 2 or a non-matrix.
+ * @throws ShapeError (fn `featureStats`, arg `x`) for n < 2 or a non-matrix; ArgumentError (arg `x.shape`) for host
+ *   values that do not match their shape. Both thrown synchronously, before any read.
  */
-export function featureStats(x: tf.Tensor2D | { data: ArrayLike<number>; shape: [number, number] }): GaussianStats {
+export function featureStats(x: tf.Tensor2D | { data: ArrayLike<number>; shape: [number, number] }): Promise<GaussianStats> {
   const fn = 'featureStats';
-  let data: ArrayLike<number>;
-  let n: number;
-  let F: number;
   if (x instanceof tf.Tensor) {
-    [n, F] = checkPoints(fn, 'x', x, 2);
-    data = x.dataSync();
-  } else {
-    [n, F] = x.shape;
-    if (!(Number.isInteger(n) && n >= 2 && Number.isInteger(F) && F >= 1 && x.data.length === n * F)) {
-      throw new ArgumentError(fn, 'x.shape', x.shape, `[n, F] with n ≥ 2, F ≥ 1 and n·F = data.length (${x.data.length})`);
-    }
-    data = x.data;
+    const [n, F] = checkPoints(fn, 'x', x, 2);
+    return x.data().then((data) => statsOf(data, n, F));
   }
+  const [n, F] = x.shape;
+  if (!(Number.isInteger(n) && n >= 2 && Number.isInteger(F) && F >= 1 && x.data.length === n * F)) {
+    throw new ArgumentError(fn, 'x.shape', x.shape, `[n, F] with n ≥ 2, F ≥ 1 and n·F = data.length (${x.data.length})`);
+  }
+  return Promise.resolve(statsOf(x.data, n, F));
+}
+
+/** {@link featureStats} of row-major host values [n, F] (checked by the caller). */
+function statsOf(data: ArrayLike<number>, n: number, F: number): GaussianStats {
   const mean = new Float64Array(F);
   for (let i = 0; i < n; i++) for (let j = 0; j < F; j++) mean[j] += data[i * F + j];
   for (let j = 0; j < F; j++) mean[j] /= n;
@@ -106,12 +108,13 @@ export function frechetDistance(a: Pick<GaussianStats, 'mean' | 'cov'>, b: Pick<
 }
 
 /**
- * FID between two feature sets: {@link frechetDistance} of their {@link featureStats}.
+ * FID between two feature sets: {@link frechetDistance} of their {@link featureStats} (each set read to the host with
+ * `await`, so it runs on every backend, WebGPU included).
  * @param x features [n, F], n ≥ 2; @param y features [m, F], m ≥ 2 (m may differ from n).
- * @throws ShapeError when either is not [≥ 2, F] or their F differ.
+ * @throws ShapeError (synchronously) when either is not [≥ 2, F] or their F differ.
  */
-export function fid(x: tf.Tensor2D, y: tf.Tensor2D): FrechetDistance {
+export function fid(x: tf.Tensor2D, y: tf.Tensor2D): Promise<FrechetDistance> {
   const [, F] = checkPoints('fid', 'x', x, 2);
   checkPoints('fid', 'y', y, 2, F);
-  return frechetDistance(featureStats(x), featureStats(y));
+  return Promise.all([featureStats(x), featureStats(y)]).then(([a, b]) => frechetDistance(a, b));
 }

@@ -101,13 +101,16 @@ export function makeAutoencoder(partial: Partial<AutoencoderConfig>, rng: Rng): 
 
 /**
  * Stable Diffusion's latent scaling factor, s = 1/std(z): the reciprocal of the standard deviation of every element
- * of a batch of latents (population std, about the batch mean), so that s·z has unit variance.
- * @param z latents [B, ...] with at least two elements.
- * @throws ShapeError for fewer than two elements; ArgumentError when the latents are constant (std 0).
+ * of a batch of latents (population std, about the batch mean, accumulated in float64), so that s·z has unit variance.
+ * Async because a tensor's values are read with `await t.data()` (tfjs's WebGPU backend in Node cannot read
+ * synchronously); host values are used as they are.
+ * @param z latents [B, ...] with at least two elements: a tensor, or its row-major values on the host.
+ * @throws (rejects with) ShapeError for fewer than two elements; ArgumentError when the latents are constant (std 0).
  */
-export function latentScale(z: tf.Tensor): number {
-  if (z.size < 2) throw new ShapeError('latentScale', 'z', '[B, ...] with at least 2 elements', z.shape);
-  const v = z.dataSync();
+export async function latentScale(z: tf.Tensor | ArrayLike<number>): Promise<number> {
+  const isTensor = z instanceof tf.Tensor;
+  if ((isTensor ? z.size : z.length) < 2) throw new ShapeError('latentScale', 'z', '[B, ...] with at least 2 elements', isTensor ? z.shape : [z.length]);
+  const v = isTensor ? await z.data() : z;
   let mean = 0;
   for (let i = 0; i < v.length; i++) mean += v[i];
   mean /= v.length;
@@ -120,9 +123,11 @@ export function latentScale(z: tf.Tensor): number {
 
 /**
  * Apply `fn` to a whole array batch by batch: rows [N, ...inShape] row-major → one Float32Array of [N, ...outShape]
- * (host memory; for encoding a data set or decoding samples).
+ * (host memory; for encoding a data set or decoding samples). Each batch's output is read with `await t.data()`,
+ * which every backend supports (tfjs's WebGPU backend in Node cannot read synchronously).
+ * @throws (rejects with) ShapeError when `values` is not a whole number of rows of `inShape`.
  */
-export function mapBatched(fn: (x: tf.Tensor4D) => tf.Tensor4D, values: Float32Array, inShape: readonly [number, number, number], batch = 500): Float32Array {
+export async function mapBatched(fn: (x: tf.Tensor4D) => tf.Tensor4D, values: Float32Array, inShape: readonly [number, number, number], batch = 500): Promise<Float32Array> {
   const row = inShape[0] * inShape[1] * inShape[2];
   if (values.length % row !== 0) throw new ShapeError('mapBatched', 'values', `a multiple of ${row} values`, [values.length]);
   const N = values.length / row;
@@ -130,8 +135,11 @@ export function mapBatched(fn: (x: tf.Tensor4D) => tf.Tensor4D, values: Float32A
   for (let start = 0; start < N; start += batch) {
     const b = Math.min(batch, N - start);
     const out = tf.tidy(() => fn(tf.tensor4d(values.subarray(start * row, (start + b) * row), [b, ...inShape])));
-    parts.push(out.dataSync() as Float32Array);
-    out.dispose();
+    try {
+      parts.push((await out.data()) as Float32Array);
+    } finally {
+      out.dispose();
+    }
   }
   const total = parts.reduce((a, p) => a + p.length, 0);
   const result = new Float32Array(total);

@@ -1,5 +1,6 @@
 // `splam run` on WebGPU (Mesa's software adapter here and in CI) against the native backend, same configs and
-// seeds: the training losses, the evaluation metrics and the checkpoints agree within a stated tolerance, the
+// seeds — quick distill (LCM and SPLAM), SPLAD and image-eval runs: the training losses, the evaluation metrics and the
+// checkpoints agree within a stated tolerance, the
 // checkpoint is in the same file format (same meta, same tensors and shapes), and a non-finite loss stops both
 // runs at the same step. Each run is a child process (the backend is a property of the process).
 //
@@ -16,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint } from '../../lib/train/checkpoint.js';
 
 const bin = new URL('../../bin/splam.mjs', import.meta.url).pathname;
@@ -73,17 +75,42 @@ function checkpointOf(o: RunOut) {
   return decodeCheckpoint<Record<string, unknown>>(new Uint8Array(readFileSync(join(o.store, 'runs', runs[0], 'artifacts', 'checkpoint.bin'))));
 }
 
-/** Every continuous summary value of `native` is matched by `webgpu` within the tolerance. */
-function assertClose(webgpu: Record<string, number>, native: Record<string, number>, what: string): void {
-  const keys = Object.keys(native).filter((k) => !/coverage|count|highQuality|\/n$|params|steps$|\/ms/.test(k));
+/**
+ * Every summary value of `native` is matched by `webgpu`: continuous metrics within the tolerance; k-NN precision
+ * and recall (fractions of the n samples) within 2/n, two samples changing side; times and counts are left out.
+ */
+function assertClose(webgpu: Record<string, number>, native: Record<string, number>, what: string, n = 0): void {
+  const keys = Object.keys(native).filter((k) => !/coverage|count|highQuality|\/n$|params|steps$|\/ms|s_per_1000|\/nfe$|^samples$/.test(k));
   assert.ok(keys.length > 5, `${what}: only ${keys.length} metrics to compare`);
   const bad: string[] = [];
   for (const k of keys) {
     const a = webgpu[k];
     const b = native[k];
-    if (!(Math.abs(a - b) <= Math.max(ABS_TOL, REL_TOL * Math.abs(b)))) bad.push(`${k}: webgpu ${a} vs native ${b}`);
+    const tol = /precision|recall/.test(k) && n > 0 ? 2 / n : Math.max(ABS_TOL, REL_TOL * Math.abs(b));
+    if (!(Math.abs(a - b) <= tol)) bad.push(`${k}: webgpu ${a} vs native ${b}`);
   }
-  assert.deepEqual(bad, [], `${what}: metrics outside ${REL_TOL} relative`);
+  assert.deepEqual(bad, [], `${what}: metrics outside the tolerance`);
+}
+
+/** Checkpoints of two runs: the same meta and tensor names and shapes, values within the tolerance. */
+function assertSameCheckpoint(gpu: RunOut, cpu: RunOut): void {
+  const a = checkpointOf(gpu);
+  const b = checkpointOf(cpu);
+  assert.deepEqual(a.meta, b.meta, 'the same steps, rng states and Adam step');
+  assert.deepEqual(a.tensors.map((t) => [t.name, t.shape]), b.tensors.map((t) => [t.name, t.shape]));
+  let worst = 0;
+  for (let i = 0; i < a.tensors.length; i++) {
+    const x = a.tensors[i].data;
+    const y = b.tensors[i].data;
+    let scale = 0;
+    let diff = 0;
+    for (let j = 0; j < x.length; j++) {
+      scale = Math.max(scale, Math.abs(y[j]));
+      diff = Math.max(diff, Math.abs(x[j] - y[j]));
+    }
+    worst = Math.max(worst, diff / Math.max(scale, 1e-3));
+  }
+  assert.ok(worst < REL_TOL, `checkpoint tensors differ by ${worst} relative`);
 }
 
 for (const [name, gamma] of [
@@ -98,25 +125,30 @@ for (const [name, gamma] of [
     assert.equal(cpu.code, 0, cpu.stderr);
     assert.equal(gpu.summary['train/steps'], 16);
     assertClose(gpu.summary, cpu.summary, name);
-    const a = checkpointOf(gpu);
-    const b = checkpointOf(cpu);
-    assert.deepEqual(a.meta, b.meta, 'the same steps, rng states and Adam step');
-    assert.deepEqual(a.tensors.map((t) => [t.name, t.shape]), b.tensors.map((t) => [t.name, t.shape]));
-    let worst = 0;
-    for (let i = 0; i < a.tensors.length; i++) {
-      const x = a.tensors[i].data;
-      const y = b.tensors[i].data;
-      let scale = 0;
-      let diff = 0;
-      for (let j = 0; j < x.length; j++) {
-        scale = Math.max(scale, Math.abs(y[j]));
-        diff = Math.max(diff, Math.abs(x[j] - y[j]));
-      }
-      worst = Math.max(worst, diff / Math.max(scale, 1e-3));
-    }
-    assert.ok(worst < REL_TOL, `checkpoint tensors differ by ${worst} relative`);
+    assertSameCheckpoint(gpu, cpu);
   });
 }
+
+const quick = (kind: string) => fileURLToPath(new URL(`../../experiments/quick/${kind}.json`, import.meta.url));
+
+test('the quick SPLAD run (latent U-Net student, guided latent teacher) on webgpu matches native: losses, FID / precision / recall at 1 and 2 steps, the checkpoint', () => {
+  const gpu = run(quick('splad'), 'webgpu');
+  assert.equal(gpu.code, 0, gpu.stderr);
+  const cpu = run(quick('splad'), 'native');
+  assert.equal(cpu.code, 0, cpu.stderr);
+  assert.equal(gpu.summary['train/steps'], 10);
+  assertClose(gpu.summary, cpu.summary, 'splad', 40);
+  assertSameCheckpoint(gpu, cpu);
+});
+
+test('the quick image-eval run (teacher solvers, two committed students, reconstructions, the data floor) on webgpu matches native', () => {
+  const gpu = run(quick('image-eval'), 'webgpu');
+  assert.equal(gpu.code, 0, gpu.stderr);
+  const cpu = run(quick('image-eval'), 'native');
+  assert.equal(cpu.code, 0, cpu.stderr);
+  assert.ok(Object.keys(cpu.summary).some((k) => k.endsWith('/fid')));
+  assertClose(gpu.summary, cpu.summary, 'image-eval', 40);
+});
 
 test('a diverging run stops on webgpu at the same step as on native (non-finite loss detected per step, no checkpoint after it)', () => {
   const config = distillConfig('diverge', { train: { steps: 40, batch: 32, logEvery: 20, checkpointEvery: 5, lr: 1e30 }, eval: { samples: 16, steps: [1], referenceSubsteps: 10, baselines: [] } });

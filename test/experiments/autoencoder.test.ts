@@ -39,11 +39,11 @@ test('resuming the autoencoder from its checkpoint gives exactly the uninterrupt
   }
 });
 
-test('the scale over a seeded batch of training images is reproducible, and close (not equal) across batches', () => {
+test('the scale over a seeded batch of training images is reproducible, and close (not equal) across batches', async () => {
   const s = setupAutoencoder(config(), images());
-  const a = scaleOver(s.ae, s.train, 32, 5);
-  const b = scaleOver(s.ae, s.train, 32, 5);
-  const other = scaleOver(s.ae, s.train, 32, 6);
+  const a = await scaleOver(s.ae, s.train, 32, 5);
+  const b = await scaleOver(s.ae, s.train, 32, 5);
+  const other = await scaleOver(s.ae, s.train, 32, 6);
   assert.equal(a, b);
   assert.ok(a > 0 && Number.isFinite(a));
   assert.notEqual(a, other, 'another subset gives another (close) value');

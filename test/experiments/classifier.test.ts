@@ -20,7 +20,7 @@ import {
   type ClassifierExperimentConfig,
 } from '../../lib/experiments/classifier.js';
 import { runConfigFile } from '../../lib/experiments/runner.js';
-import { CHECKPOINT_NAME } from '../../lib/experiments/registry.js';
+import { CHECKPOINT_NAME } from '../../lib/experiments/kind.js';
 import { ConfigError } from '../../lib/errors.js';
 import { disposeParams, flatten } from '../../lib/nn/params.js';
 import { openStore } from '../../lib/track/index.js';
@@ -66,13 +66,13 @@ test('resuming from a checkpoint gives exactly the uninterrupted run (weights, A
   [straight, first, rest, other].forEach(disposeClassifier);
 });
 
-test('training on a learnable synthetic set raises test accuracy above chance; evaluation counts per class', () => {
+test('training on a learnable synthetic set raises test accuracy above chance; evaluation counts per class', async () => {
   const data = { train: bands(320, 3), test: bands(200, 4) };
   const c = tiny({ architecture: { conv1: 4, conv2: 8, features: 16 }, train: { epochs: 3, batch: 16, lr: 0.01 } });
   const s = setupClassifier(c, data);
-  const before = evaluateClassifier(s.net, data.test);
+  const before = await evaluateClassifier(s.net, data.test);
   while (s.stepsDone < s.totalSteps) classifierStep(s, c);
-  const after = evaluateClassifier(s.net, data.test, 64);
+  const after = await evaluateClassifier(s.net, data.test, 64);
   assert.equal(s.totalSteps, 60);
   assert.ok(after.accuracy > 0.8 && before.accuracy < 0.3, `accuracy ${before.accuracy} → ${after.accuracy}`);
   const counts = new Array(10).fill(0);
@@ -146,7 +146,7 @@ test(
     const net = loadClassifier(ck);
     const c = parseConfig(classifierSchema, JSON.parse(readFileSync(QUICK, 'utf8')), QUICK);
     const s = setupClassifier(c);
-    assert.equal(evaluateClassifier(net, s.data.test).accuracy, r.summary['test/accuracy']);
+    assert.equal((await evaluateClassifier(net, s.data.test)).accuracy, r.summary['test/accuracy']);
     disposeParams(net.params);
     disposeClassifier(s);
     assert.throws(() => readClassifierCheckpoint(join(dir, 'missing.ckpt')), (e: unknown) => e instanceof ConfigError && e.message.includes('missing.ckpt'));

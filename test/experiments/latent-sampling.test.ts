@@ -42,14 +42,14 @@ test('a guided teacher costs two network evaluations per solver step, the condit
   disposeParams(net.params);
 });
 
-test('sampling in chunks gives the samples of one call (the solvers act per sample) and leaks no tensor', () => {
+test('sampling in chunks gives the samples of one call (the solvers act per sample) and leaks no tensor', async () => {
   const net = makeUnet(UNET, makeRng(1));
   const schedule = makeSchedule({ name: 'scaled-linear' });
   const noise = latentNoise(6, [7, 7, 4], 10, 5);
   const s = teacherSampler(net, schedule, { solver: 'dpmpp2m', steps: 3, w: 1.5, conditional: true });
   const before = tf.memory().numTensors;
-  const chunked = sampleAll(s, noise, 4);
-  const whole = sampleAll(s, noise, 6);
+  const chunked = await sampleAll(s, noise, 4);
+  const whole = await sampleAll(s, noise, 6);
   assert.equal(tf.memory().numTensors, before, 'no tensor outlives a call');
   assert.ok(maxAbsDiff(chunked, whole) < 1e-4);
   disposeParams(net.params);

@@ -26,8 +26,8 @@ const config = parseConfig(
   'test config',
 );
 
-test('the teacher trains on scaled latents of unit variance (s = 1/std from the autoencoder file)', { skip }, () => {
-  const s = setupLatentTeacher(config);
+test('the teacher trains on scaled latents of unit variance (s = 1/std from the autoencoder file)', { skip }, async () => {
+  const s = await setupLatentTeacher(config);
   const v = s.latents.images;
   let mean = 0;
   for (const x of v) mean += x;
@@ -40,16 +40,16 @@ test('the teacher trains on scaled latents of unit variance (s = 1/std from the 
   disposeLatentTeacher(s);
 });
 
-test('resuming the latent teacher from its checkpoint gives exactly the uninterrupted run, EMA included', { skip }, () => {
-  const run = (n: number, from?: Uint8Array) => {
-    const s = setupLatentTeacher(config);
+test('resuming the latent teacher from its checkpoint gives exactly the uninterrupted run, EMA included', { skip }, async () => {
+  const run = async (n: number, from?: Uint8Array) => {
+    const s = await setupLatentTeacher(config);
     if (from) restoreLatentTeacher(s, from);
     const losses = Array.from({ length: n }, () => latentTeacherStep(s, config).loss);
     return { s, losses };
   };
-  const straight = run(6);
-  const first = run(3);
-  const rest = run(3, encodeLatentTeacherCheckpoint(first.s));
+  const straight = await run(6);
+  const first = await run(3);
+  const rest = await run(3, encodeLatentTeacherCheckpoint(first.s));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.net.params), flatten(straight.s.net.params));
   assert.deepEqual(flatten(rest.s.ema.params), flatten(straight.s.ema.params));

@@ -80,8 +80,8 @@ test("the latent teacher's guidance mixes as lib/diffusion/guidance.ts: ε_c + w
   disposeParams(net.params);
 });
 
-test('a SPLAD run distils the teacher guided with its fixed w', () => {
-  const s = setupSplad(config(), latents());
+test('a SPLAD run distils the teacher guided with its fixed w', async () => {
+  const s = await setupSplad(config(), latents());
   const x = tf.randomNormal([3, 7, 7, 4]);
   const t = tf.tensor1d([50, 500, 950]);
   const labels = [2, 0, 1];
@@ -116,50 +116,50 @@ test('the student initialised from the teacher with a zero γ-projection compute
   [fromFile.net, random.net, t0].forEach((n) => disposeParams(n.params));
 });
 
-test('SPLAD resumes from its checkpoint exactly; SPLAM and LCM (γ ≡ 1) give different updates from the same start', () => {
+test('SPLAD resumes from its checkpoint exactly; SPLAM and LCM (γ ≡ 1) give different updates from the same start', async () => {
   const c = config();
-  const run = (cfg: SpladConfig, n: number, from?: Uint8Array) => {
-    const s = setupSplad(cfg, latents());
+  const run = async (cfg: SpladConfig, n: number, from?: Uint8Array) => {
+    const s = await setupSplad(cfg, latents());
     if (from) restoreSplad(s, from);
     const losses = Array.from({ length: n }, () => spladStep(s, cfg).loss);
     return { s, losses };
   };
-  const straight = run(c, 6);
-  const first = run(c, 2);
-  const rest = run(c, 4, encodeSpladCheckpoint(first.s));
+  const straight = await run(c, 6);
+  const first = await run(c, 2);
+  const rest = await run(c, 4, encodeSpladCheckpoint(first.s));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
   assert.equal(rest.s.stepsDone, 6);
-  const lcm = run(config({ objective: { gamma: { kind: 'fixed', value: 1 } } }), 2);
+  const lcm = await run(config({ objective: { gamma: { kind: 'fixed', value: 1 } } }), 2);
   assert.notDeepEqual(lcm.losses, straight.losses.slice(0, 2));
   [straight, first, rest, lcm].forEach((r) => disposeSplad(r.s));
 });
 
-test('a SPLAD config naming another autoencoder than the teacher’s is rejected, naming the field and the expected file', () => {
+test('a SPLAD config naming another autoencoder than the teacher’s is rejected, naming the field and the expected file', async () => {
   const other = join(dir, 'other-ae.ckpt');
   writeFileSync(other, encodeCheckpoint({ meta: { kind: 'autoencoder' }, tensors: [] }));
-  assert.throws(
-    () => setupSplad(config({ autoencoder: other }), latents()),
+  await assert.rejects(
+    setupSplad(config({ autoencoder: other }), latents()),
     (e: unknown) => e instanceof ConfigError && e.issues[0].path === 'autoencoder' && e.issues[0].allowed === aeFile,
   );
 });
 
 // LCM's w-embedding (issue 14).
 
-const runFor = (cfg: SpladConfig, n: number, from?: Uint8Array) => {
-  const s = setupSplad(cfg, latents());
+const runFor = async (cfg: SpladConfig, n: number, from?: Uint8Array) => {
+  const s = await setupSplad(cfg, latents());
   if (from) restoreSplad(s, from);
   const losses = Array.from({ length: n }, () => spladStep(s, cfg).loss);
   return { s, losses };
 };
 
-test('SPLAD with the w-embedding off is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', () => {
+test('SPLAD with the w-embedding off is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', async () => {
   const absent = config();
   assert.equal(absent.student.wEmbed, undefined);
   const zero = config({ student: { gammaEmbedDim: 8, wEmbed: { dim: 0 } } });
-  const a = runFor(absent, 3);
-  const b = runFor(zero, 3);
+  const a = await runFor(absent, 3);
+  const b = await runFor(zero, 3);
   assert.deepEqual([...b.s.student.params.keys()], [...a.s.student.params.keys()]);
   assert.ok(![...a.s.student.params.keys()].some((k) => k.includes('w_proj')));
   assert.deepEqual(b.losses, a.losses);
@@ -193,9 +193,9 @@ test('the student from the teacher with a zero w-projection computes the teacher
   [zero.net, random.net, teacher].forEach((n) => disposeParams(n.params));
 });
 
-test('SPLAD with the w-embedding: the teacher is guided per sample, the run resumes exactly, and differs from the fixed-w run', () => {
+test('SPLAD with the w-embedding: the teacher is guided per sample, the run resumes exactly, and differs from the fixed-w run', async () => {
   const c = config({ student: { gammaEmbedDim: 8, wEmbed: { dim: 8, min: 0, max: 3 } } });
-  const s = setupSplad(c, latents());
+  const s = await setupSplad(c, latents());
   assert.deepEqual(s.objective.wRange, { min: 0, max: 3 });
   const x = tf.randomNormal([3, 7, 7, 4]);
   const t = tf.tensor1d([50, 500, 950]);
@@ -208,13 +208,13 @@ test('SPLAD with the w-embedding: the teacher is guided per sample, the run resu
   assert.ok(maxAbsDiff(got, want) < 1e-5, 'ε_c + w_i(ε_c − ε_u) per sample');
   tf.dispose([x, t, got, epsC, epsU, want]);
   disposeSplad(s);
-  const straight = runFor(c, 5);
-  const first = runFor(c, 2);
-  const rest = runFor(c, 3, encodeSpladCheckpoint(first.s));
+  const straight = await runFor(c, 5);
+  const first = await runFor(c, 2);
+  const rest = await runFor(c, 3, encodeSpladCheckpoint(first.s));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
-  const fixed = runFor(config(), 5);
+  const fixed = await runFor(config(), 5);
   assert.notDeepEqual(fixed.losses, straight.losses);
   [straight, first, rest, fixed].forEach((r) => disposeSplad(r.s));
 });

@@ -69,13 +69,13 @@ function gaussianSamples(n: number, mean: number[], q: Float64Array, lambda: num
   return tf.tensor2d(out, [n, F]);
 }
 
-test('featureStats: float64 mean and unbiased covariance (divisor n − 1) of a hand-computed 3×2 set', () => {
-  const s = featureStats({ data: [1, 2, 3, 4, 5, 0], shape: [3, 2] });
+test('featureStats: float64 mean and unbiased covariance (divisor n − 1) of a hand-computed 3×2 set', async () => {
+  const s = await featureStats({ data: [1, 2, 3, 4, 5, 0], shape: [3, 2] });
   assert.deepEqual([...s.mean], [3, 2]);
   // Centred rows (−2, 0), (0, 2), (2, −2): Σ = [[8, −4], [−4, 8]] / 2.
   assert.deepEqual([...s.cov], [4, -2, -2, 4]);
   const t = tf.tensor2d([1, 2, 3, 4, 5, 0], [3, 2]);
-  assert.deepEqual(featureStats(t), s, 'a tensor gives the same statistics');
+  assert.deepEqual(await featureStats(t), s, 'a tensor gives the same statistics');
   t.dispose();
 });
 
@@ -128,7 +128,7 @@ test('8-D non-commuting covariances: the trace term matches the Denman–Beavers
   assert.ok(Math.abs(ab.traceTerm - viaMathjs) < 1e-9, `${ab.traceTerm} vs mathjs ${viaMathjs}`);
 });
 
-test('FID of samples from two known 4-D Gaussians approaches the closed form as n grows (n = 500 → 64,000)', () => {
+test('FID of samples from two known 4-D Gaussians approaches the closed form as n grows (n = 500 → 64,000)', async () => {
   const F = 4;
   const q1 = randomOrthogonal(F, makeRng(21));
   const q2 = randomOrthogonal(F, makeRng(22));
@@ -142,22 +142,22 @@ test('FID of samples from two known 4-D Gaussians approaches the closed form as 
   for (const n of [500, 64000]) {
     const x = gaussianSamples(n, m1, q1, l1, rng);
     const y = gaussianSamples(n, m2, q2, l2, rng);
-    errs.push(Math.abs(fid(x, y).fid - exact) / exact);
+    errs.push(Math.abs((await fid(x, y)).fid - exact) / exact);
     tf.dispose([x, y]);
   }
   assert.ok(errs[1] < 0.01, `relative error ${errs[1]} at n = 64,000 (closed form ${exact})`);
   assert.ok(errs[1] < errs[0], `error shrinks with n: ${errs}`);
 });
 
-test('FID of a set with itself is 0; shifting one set by c adds ‖c‖² exactly to the mean term', () => {
+test('FID of a set with itself is 0; shifting one set by c adds ‖c‖² exactly to the mean term', async () => {
   const rng = makeRng(31);
   const x = tf.tensor2d(rng.normalArray(400 * 6), [400, 6]);
-  const self = fid(x, x);
+  const self = await fid(x, x);
   assert.ok(self.fid < 1e-10, `fid(x, x) = ${self.fid}`);
   assert.equal(self.meanTerm, 0);
   const c = [1, -2, 0.5, 0, 0, 3];
   const y = x.add(tf.tensor1d(c)) as tf.Tensor2D;
-  const shifted = fid(x, y);
+  const shifted = await fid(x, y);
   assert.ok(Math.abs(shifted.meanTerm - c.reduce((s, v) => s + v * v, 0)) < 1e-4);
   assert.ok(Math.abs(shifted.traceTerm) < 1e-4, 'same covariance up to float32 rounding');
   tf.dispose([x, y]);
