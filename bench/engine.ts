@@ -1,6 +1,6 @@
 /**
  * bench/engine: training and sampling throughput of the project's networks on the default backend, against this
- * machine's native matmul peak and against PyTorch (CPU) running the same networks, all in one run (issue 7).
+ * machine's native matmul peak and against PyTorch (CPU) running the same networks, all in one run.
  *
  * Networks (lib/nn): the MLP (SPLAM student on 16-D data: hidden 256, 3 blocks, γ-embedding 256, batch 1024), the
  * latent U-Net (7×7×4 SPLAD student: 64/128 channels, two levels on the 8×8-padded latent, 10 classes, γ-embedding
@@ -28,12 +28,13 @@
  * counts: on the `native` backend ours runs once with 1 thread and once with every core (oneDNN's OpenMP count,
  * set through the addon), each against PyTorch with the same count; wasm is single-threaded, so its one time
  * stands for both.
- * Before/after of the native engine: on `native` the same networks are also timed on plain `wasm` (with the issue-7
- * kernels) in a child process of the same run (`--no-wasm` skips it), and the speed-up is reported.
+ * Before/after of the native engine: on `native` the same networks are also timed on plain `wasm` (with all its
+ * replacement kernels) in a child process of the same run (`--no-wasm` skips it), and the speed-up is reported.
  * A profile of one training step per network (tf.profile, kernel time by kernel name) is printed and saved too, and
- * (on wasm) an A/B of the training step with the kernels added for issue 7 swapped out for the stock ones and back,
- * step by step in alternation so that both variants see the same machine load (before/after of those fixes; without
- * the fused GroupNorm kernels lib/nn/groupnorm.ts composes GroupNorm from tfjs ops, as it did before).
+ * (on wasm) an A/B of the training step with the kernels added after profiling (ISSUE7_REPLACED, ISSUE7_NEW) swapped
+ * out for the stock ones and back, step by step in alternation so that both variants see the same machine load
+ * (before/after of those fixes; without the fused GroupNorm kernels lib/nn/groupnorm.ts composes GroupNorm from tfjs
+ * ops, as it did before).
  *
  *   npm run bench:engine
  *   node --import tsx bench/engine.ts [--quick] [--no-peers] [--no-profile] [--no-ab] [--no-wasm] [--only=mlp,latent,pixel]
@@ -297,7 +298,7 @@ async function profileStep(step: () => void): Promise<{ totalMs: number; top: Ke
   return { totalMs: +totalMs.toFixed(1), top };
 }
 
-/** Register the stock kernels (and drop the fused GroupNorm ones) or the issue-7 kernels, on wasm. */
+/** Register the stock kernels (and drop the fused GroupNorm ones) or their replacements, on wasm. */
 function useKernels(variant: 'stock' | 'issue7'): void {
   for (const name of [...ISSUE7_REPLACED, ...ISSUE7_NEW]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
@@ -306,7 +307,7 @@ function useKernels(variant: 'stock' | 'issue7'): void {
   }
 }
 
-/** Training-step ms with stock kernels and with the issue-7 kernels, alternating step by step. */
+/** Training-step ms with stock kernels and with their replacements, alternating step by step. */
 function abTrainStep(spec: NetSpec, pairs: number) {
   const { trainStep: step, dispose } = trainingSetup(spec);
   const times = { stock: [] as number[], issue7: [] as number[] };
@@ -377,7 +378,8 @@ function torchJob(threads: number) {
 // Main
 
 const loadAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
-// The stock wasm kernels that issue 7 replaced, captured before initBackend registers the replacements (for the A/B).
+// The stock wasm kernels replaced after profiling training steps, captured before initBackend registers the
+// replacements (for the A/B).
 const ISSUE7_REPLACED = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad'];
 const ISSUE7_NEW = [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL];
 await import('@tensorflow/tfjs-backend-wasm');
@@ -427,7 +429,7 @@ if (EMIT_JSON) {
   process.exit(0);
 }
 
-// Before/after of the native engine: the same nets on plain wasm (issue-7 kernels), in a child process.
+// Before/after of the native engine: the same nets on plain wasm (with its replacement kernels), in a child process.
 let wasmBaseline: Record<string, OursNet> | undefined;
 if (native && WASM_BASELINE) {
   process.stderr.write('wasm baseline (child process, SPLAM_BACKEND=wasm) … ');

@@ -1,5 +1,5 @@
 /**
- * bench/store-backends: the two run-store backends side by side (issue 16 item 6) — the file store (lowdb index +
+ * bench/store-backends: the two run-store backends side by side — the file store (lowdb index +
  * JSONL series) and PostgreSQL — in one run, through the public API only:
  *   1. logging throughput: 1 writer process, then 8 at once, each run = startRun + `points` × logMetric + finish;
  *      points/s over the wall time from the start barrier to the last writer's end (the 8-writer pass writes
@@ -8,7 +8,7 @@
  *      shape written in bulk (file store: its on-disk format directly, then the index once — through the API each
  *      start/finish rewrites the whole index, minutes at 10,000 runs; PostgreSQL: RunStore.importRun): the filter 'params.k = 20 and metrics.fid < 10', a filter
  *      with OR + order + limit, a tag + experiment selection, and readMetrics of one run. Medians of 5.
- * Goals (issue 16): PostgreSQL ≥ 200,000 points/s from 8 writers; a filtered query over 10,000 runs ≤ 100 ms.
+ * Goals: PostgreSQL ≥ 200,000 points/s from 8 writers; a filtered query over 10,000 runs ≤ 100 ms.
  * Needs a server: SPLAM_PG_URL (eval "$(bash scripts/pg-start.sh)"); each run uses a fresh schema, dropped after.
  * Saves bench/results/store-backends-<runs>x<points>[-f<file runs>][-q<query runs>][-<backend>].json (machine,
  * backends, figures, goals).

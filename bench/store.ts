@@ -1,5 +1,5 @@
 /**
- * bench/store: what the run store costs (issue 3 §9).
+ * bench/store: what the run store costs.
  *   1. Logging one metric point: buffered `logMetric` (the default flush policy, batch writes amortised), and
  *      `logMetric` + `flush()` per point (one write(2) each).
  *   2. A store of 10,000 runs × 1,000 points (written directly in the store's format: run.json, metrics.jsonl,

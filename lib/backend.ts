@@ -13,7 +13,7 @@
  *
  * On wasm (and native) the module registers replacement kernels before anything runs (see `backend/wasm-kernels.ts`): stock
  * tfjs-backend-wasm 4.22 cannot train convolutions and runs every transposed matmul (every matmul gradient)
- * about 15× slower than a plain one (research/engine-probe.md §1).
+ * 13–70× slower than a plain one (bench/kernels.ts, bench/results/kernels.json).
  *
  * WebGPU (`webgpu`) runs tfjs-backend-webgpu on Dawn through the npm `webgpu` bindings, never chosen automatically.
  * `SPLAM_WEBGPU_BACKEND` picks Dawn's backend: `vulkan` (a real GPU), `opengles` (Mesa's software OpenGL ES on a
@@ -24,7 +24,7 @@
  * The tensor ops and their gradients run (test/backend/webgpu.test.ts); code that reads synchronously (lib/train's
  * AdamW reads its loss) does not.
  *
- * This is the one module of `lib` with process-level state and environment switches (STYLE.md §9): the
+ * This is the one module of `lib` with process-level state and environment switches: the
  * backend is a property of the process, not of a call.
  */
 import * as tf from '@tensorflow/tfjs';

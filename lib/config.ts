@@ -1,6 +1,6 @@
 /**
  * Config validation at the edge: run a zod schema and turn its issues into one {@link ConfigError} that lists
- * every problem with its path, the value found and what is allowed (STYLE.md §6–7).
+ * every problem with its path, the value found and what is allowed.
  */
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';

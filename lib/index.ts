@@ -1,5 +1,5 @@
 /**
- * splam-lab's front door: what a researcher uses, in the order of the method (ARCHITECTURE.md). The package
+ * splam-lab's front door: what a researcher uses, in the order of the method. The package
  * export `splam-lab` (package.json "exports") points here; notebooks import it as `./lib/index.js`, because tslab
  * compiles local imports relative to the kernel's working directory (the repository root, scripts/tslab-kernel.cjs)
  * and resolves bare names the Node-10 way, which reads no "exports" field.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# JupyterLab for the browser check of executed notebooks (issue 15 item 2, lib/notebook/jupyterlab-check.ts):
+# JupyterLab for the browser check of executed notebooks (lib/notebook/jupyterlab-check.ts):
 # two project-local virtual environments (git-ignored), from the Python package index through pip:
 # .venv-jupyterlab/ with jupyterlab only (a plain JupyterLab, no plotly renderer) and .venv-jupyterlab-plotly/ with
 # jupyterlab and plotly (whose package carries JupyterLab's plotly renderer). Where the default index cannot be reached, the index URLs of pip's own configuration

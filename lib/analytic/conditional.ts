@@ -3,7 +3,7 @@
  * prior weights ρ_c, and the unconditional data distribution is the class-weighted union
  * p_0(x) = Σ_c ρ_c Σ_k π_ck N(μ_ck, Σ_ck). ε*(x, t | c) is the exact ε-prediction of class c's noisy marginal and
  * ε*(x, t | ∅) (label {@link NULL_LABEL}, the label-dropout token) that of the union, so guidance with
- * {@link guided} gives the exact CFG teacher (research/splam-paper.md §3.1; peers-method.md §5.1 for the formulas).
+ * {@link guided} gives the exact CFG teacher (conventions: lib/diffusion/guidance.ts; mixture formulas: mixture.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError, ShapeError } from '../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Exact PF-ODE flow maps Φ_{t→s} (research/peers-method.md §5.2): the point at DDPM index s on the probability-flow
+ * Exact PF-ODE flow maps Φ_{t→s}: the point at DDPM index s on the probability-flow
  * trajectory through x at index t. Valid in both directions (s < t denoises, s > t noises).
  *
  *  - One Gaussian N(μ, Σ), Σ diagonal: the ODE is linear and

@@ -3,7 +3,7 @@
  * posterior quantities of a diagonal Gaussian mixture under the VP forward process x_t = α_t·x_0 + σ_t·ε.
  *
  * With p_0 = Σ_k π_k N(μ_k, Σ_k), Σ_k = diag(v_k), the noisy marginal is p_t = Σ_k π_k N(α_t μ_k, C_k(t)),
- * C_k(t) = α_t² Σ_k + σ_t² I (research/peers-method.md §5.1). Everything is computed from the per-component terms
+ * C_k(t) = α_t² Σ_k + σ_t² I (formulas: mixture.ts). Everything is computed from the per-component terms
  *   log N_k(x) = −½ Σ_d [(x − α_t μ_k)_d² / C_kd + log C_kd + log 2π],   g_k = C_k⁻¹ (x − α_t μ_k),
  * with log p_t = LSE_k(log π_k + log N_k) and r_k = exp(log π_k + log N_k − log p_t) (log-sum-exp, so nothing
  * underflows far from the modes). Internal: validation happens in the public functions; these helpers must run

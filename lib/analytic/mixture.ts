@@ -1,6 +1,6 @@
 /**
  * Exact analytic teachers for Gaussian-mixture data under the VP forward process x_t = α_t·x_0 + σ_t·ε
- * (research/peers-method.md §5.1; Karras et al. 2022 §2 for the ideal denoiser; Wang & Vastola, arXiv 2311.10892).
+ * (Wang & Vastola, arXiv 2311.10892; Karras et al. 2022, arXiv 2206.00364, §2 for the ideal denoiser).
  *
  * Data p_0 = Σ_k π_k N(μ_k, Σ_k) with isotropic (Σ_k = s_k² I) or diagonal components in any dimension D. At DDPM
  * index t the noisy marginal is again a mixture, p_t = Σ_k π_k N(α_t μ_k, C_k(t)), C_k(t) = α_t² Σ_k + σ_t² I, and

@@ -12,7 +12,7 @@
  * Each native kernel keeps the wasm kernel it replaces as its fallback for the cases it does not take
  * (kernels/native-*.ts), and is tested against the cpu backend (test/backend/native-kernels.test.ts).
  *
- * Process-level state (STYLE.md §9): kernels are registered under the backend name 'wasm', so a process that loads
+ * Process-level state: kernels are registered under the backend name 'wasm', so a process that loads
  * `native` runs these for every wasm op; registering twice is a no-op.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,8 +1,8 @@
 /**
- * Replacement kernels for @tensorflow/tfjs-backend-wasm 4.22 (research/engine-probe.md §1). Stock wasm
+ * Replacement kernels for @tensorflow/tfjs-backend-wasm 4.22 (measured: bench/results/kernels.json). Stock wasm
  * - cannot train convolutions: `Conv2DBackpropFilter`, `DepthwiseConv2dNativeBackpropInput` and
  *   `DepthwiseConv2dNativeBackpropFilter` are not registered;
- * - runs every transposed matmul, hence every matmul gradient, in a scalar loop ~15× slower than XNNPACK;
+ * - runs every transposed matmul, hence every matmul gradient, in a scalar loop 13–70× slower than XNNPACK;
  * - runs `Conv2DBackpropInput` (the conv2d input gradient and `conv2dTranspose`) as a naive loop.
  *
  * Each replacement composes stock XNNPACK-backed kernels (Conv2D, DepthwiseConv2dNative, BatchMatMul) with cheap
@@ -12,7 +12,8 @@
  * per-entry product is tiny, uses the stock loop; the depthwise filter gradient runs XNNPACK's depthwise convolution
  * with a kernel as large as the image, ~10× the forward time (still far from dominating a step).
  *
- * Issue 7's profile of U-Net training steps added (each in `kernels/`, each tested against the cpu backend):
+ * A per-kernel profile of U-Net training steps (bench/engine.ts) added (each in `kernels/`, each tested against the
+ * cpu backend):
  * - `Identity` (tfjs clones every tensor a gradient keeps) shares the data instead of copying it, and so does `Cast`
  *   to the dtype a tensor already has (tfjs's gradients cast their saved inputs);
  * - `Sum` over leading axes (every bias gradient) as one XNNPACK average pooling instead of a transpose and a sum;
@@ -22,7 +23,7 @@
  * - `SplamAdamW` / `SplamSumSquares`, new kernels: one AdamW update per parameter tensor and the gradients' global
  *   squared norm in one call, used by lib/train/adam.ts (kernels/adamw.ts).
  *
- * Like `../backend.ts`, this module holds process-level state (STYLE.md §9): the kernel registry is global, so
+ * Like `../backend.ts`, this module holds process-level state: the kernel registry is global, so
  * registering twice must be a no-op.
  */
 import '@tensorflow/tfjs-backend-wasm';

@@ -1,5 +1,5 @@
 /**
- * What `splam doctor` checks beyond Node and the store (issue 18 item 7): Chromium (PNG figures and reports),
+ * What `splam doctor` checks beyond Node and the store: Chromium (PNG figures and reports),
  * Jupyter (the headless executor and a front end) and the project's kernelspec, each as one line with a fix when
  * something is missing; and the backend in one short line (`--verbose`: every patched kernel and each skipped
  * backend's reason). Nothing here fails the command: doctor reports, the commands that need a piece fail on it.

@@ -1,5 +1,5 @@
 /**
- * `splam runs ls | show | compare | export | rm | doctor` (issue 3). Each command maps its flags to the run
+ * `splam runs ls | show | compare | export | rm | doctor`. Each command maps its flags to the run
  * store's typed query or options, lazily imports lib/track and calls it; `--json` prints machine-readable
  * output instead of a table. Bad flag values fail with a ConfigError naming the flag (exit 2); store problems
  * (unknown run, corrupt index) with a StoreError (exit 1).
@@ -110,7 +110,7 @@ function printJson(value: unknown): void {
   print(JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2));
 }
 
-/** A filter, order-by or column naming a field that no run has is a typo: exit 2 with the closest names (issue 18). */
+/** A filter, order-by or column naming a field that no run has is a typo: exit 2 with the closest names. */
 async function checkNames(store: RunStore, flags: NamedQueryFlags): Promise<void> {
   const fields = await import('../track/fields.js');
   if (fields.namesFields(flags)) fields.checkQueryFlags(await store.listRuns(), flags);

@@ -1,8 +1,7 @@
 /**
- * `splam sweep <config> --set k=10,20,50 --set seed=0,1,2`: a grid of configs, each point a recorded run
- * (issue 4 item 6; engines: issue 16). Every point is validated before anything is written or run, and becomes a
- * row of a plan (`<store>/sweeps/<id>/plan.jsonl`: the full validated config and its seed). An engine executes
- * the rows:
+ * `splam sweep <config> --set k=10,20,50 --set seed=0,1,2`: a grid of configs, each point a recorded run.
+ * Every point is validated before anything is written or run, and becomes a row of a plan
+ * (`<store>/sweeps/<id>/plan.jsonl`: the full validated config and its seed). An engine executes the rows:
  * - `--engine local` (default): child processes on this machine, several at once;
  * - `--engine slurm`: an sbatch array job, task i runs row i.
  * Each row runs through `splam sweep run-point <plan> <index>`, whose only input is the row index, so any

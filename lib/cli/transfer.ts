@@ -1,5 +1,5 @@
 /**
- * `splam runs export --format store <dir|url>` and `splam runs import <dir|url>` (issue 16 item 5): copy ended runs
+ * `splam runs export --format store <dir|url>` and `splam runs import <dir|url>`: copy ended runs
  * — records, series, artifacts — between two stores (a folder or a postgres:// URL each), verified equal. The
  * commands in runs.ts parse the flags; this module checks the two locations, plans (reads only) and copies.
  * Bad input — a malformed URL, a folder that is no store, a missing source, the same store twice — is a

@@ -11,7 +11,7 @@
  * 255 → 1), the range the diffusion models work in; labels as int32 in {0, …, 9}. Batches are drawn by seed:
  * each epoch is a fresh permutation that depends only on (seed, epoch), so a resumed run sees the same batches.
  *
- * Like lib/backend.ts this module reads one environment variable (STYLE.md §9's documented exception): where the
+ * Like lib/backend.ts this module reads one environment variable: where the
  * data lives is a property of the machine, not of a config.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';

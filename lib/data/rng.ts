@@ -3,7 +3,7 @@
  * (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators", 32-bit state words, period 2¹²⁸ − 1)
  * seeded through splitmix32, with 53-bit uniforms and Box–Muller normals.
  *
- * State is explicit (STYLE.md §9): a generator is a value made from a seed, never a module-level global, and its
+ * State is explicit: a generator is a value made from a seed, never a module-level global, and its
  * state can be saved and restored so a resumed run draws the same numbers.
  */
 import { ArgumentError } from '../errors.js';

@@ -4,7 +4,8 @@
  *
  * Two conventions for the same family of guided predictions, ε̂ = ε_u + s·(ε_c − ε_u) = ε_c + w·(ε_c − ε_u):
  *  - `'lcm'` (default): ε̂ = ε_c + w·(ε_c − ε_u), the LCM paper's and the SPLAM/LCM code's w (SPLAM's default
- *    `--w_scale` 8; research/splam-paper.md §3.1). w = 0 is the conditional teacher.
+ *    `--w_scale` 8, MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:638-644, 1143-1147).
+ *    w = 0 is the conditional teacher.
  *  - `'cfg'`: ε̂ = ε_u + s·(ε_c − ε_u), Ho & Salimans' / diffusers' `guidance_scale` s. s = 1 is the conditional
  *    teacher, s = 0 the unconditional one.
  * They map by s = 1 + w: SPLAM's w = 8 is CFG scale 9.

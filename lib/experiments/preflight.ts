@@ -1,5 +1,5 @@
 /**
- * Checks that run before a run is recorded (issue 12 item 5): a config that passed its schema can still name an
+ * Checks that run before a run is recorded: a config that passed its schema can still name an
  * experiment or a run the store refuses, or point at a checkpoint that is not there. Each is a {@link ConfigError}
  * naming the field, the value and what is allowed, thrown before the store is opened (so nothing is created or
  * written), instead of a failed run recorded after the work began.

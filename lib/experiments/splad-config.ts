@@ -1,8 +1,9 @@
 /**
- * Config of `kind: "splad"`: SPLAD, SPLAM distillation in the autoencoder's latent space (research/splam-paper.md §3)
- * at small scale. The teacher is the learned class-conditional latent U-Net (`kind: "latent-teacher"`) guided with a
- * fixed w (the official code fixes w = 8 and has no w-embedding: the γ-embedding takes its slot); the student is
- * a copy of the teacher plus the γ-projection `time.cond_proj`; the data are the scaled latents s·E(x) of the
+ * Config of `kind: "splad"`: SPLAD, SPLAM distillation in the autoencoder's latent space (Xu et al., ECCV 2024,
+ * arXiv 2404.13903; code: MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py) at small scale.
+ * The teacher is the learned class-conditional latent U-Net (`kind: "latent-teacher"`) guided with a fixed w (the
+ * official code fixes w = 8 and has no w-embedding: the γ-embedding takes its slot); the student is a copy of the
+ * teacher plus the γ-projection `time.cond_proj`; the data are the scaled latents s·E(x) of the
  * training images with their labels (no label dropout: the code hard-codes `proportion_empty_prompts = 0`).
  * The LCM baseline is the same config with `objective.gamma = {kind: "fixed", value: 1}` — one objective
  * (lib/splam/objective.ts, shared with `kind: "distill"` through {@link objectiveSchema}).

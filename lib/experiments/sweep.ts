@@ -1,6 +1,6 @@
 /**
  * `splam sweep`: the pure parts. Parse `--set path=v1,v2,…` into axes, expand their cartesian product into
- * points, and validate every point's full config before any run starts (issue 4, item 6).
+ * points, and validate every point's full config before any run starts.
  *
  * The list rule: the right-hand side of `--set` is split on top-level commas only, that is commas outside
  * `[ ]`, `{ }` and double-quoted strings. Each piece is then parsed like a single `--set` value (JSON when it

@@ -1,5 +1,5 @@
 /**
- * Input checks shared by the public functions of lib/metrics (STYLE.md §6: validate at the edges, before any
+ * Input checks shared by the public functions of lib/metrics (validation at the edges, before any
  * tensor work; messages are built from the error's fields, only on failure). Internal to lib/metrics.
  */
 import * as tf from '@tensorflow/tfjs';

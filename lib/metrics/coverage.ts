@@ -1,7 +1,7 @@
 /**
  * Sample quality under a KNOWN data mixture p_0 = Σ_k π_k N(μ_k, Σ_k), Σ_k diagonal (lib/analytic/mixture.ts):
  * mode coverage, per-mode mass against the weights, the fraction of "high-quality" samples near their mode, and the
- * mean log-density of the samples under p_0 (research/peers-method.md §3.2, "for 2-D / low-D toys").
+ * mean log-density of the samples under p_0.
  *
  * Each sample is assigned to its most responsible clean component, k̂(x) = argmax_k r_k(x) with
  *   r_k(x) = π_k N(x; μ_k, Σ_k) / p_0(x)

@@ -1,8 +1,7 @@
 /**
- * Sample-quality metrics for the distillation experiments on low-dimensional data (research/peers-method.md
- * §3.2–3.3): same-noise error against the exact PF-ODE endpoints, sliced W2, unbiased MMD², and mode coverage /
- * log-density under a known mixture. {@link evaluateSamples} runs whichever apply and returns one flat record of
- * numbers, ready for `run.logMetrics`.
+ * Sample-quality metrics for the distillation experiments on low-dimensional data: same-noise error against the exact
+ * PF-ODE endpoints, sliced W2, unbiased MMD², and mode coverage / log-density under a known mixture.
+ * {@link evaluateSamples} runs whichever apply and returns one flat record of numbers, ready for `run.logMetrics`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../errors.js';

@@ -1,6 +1,6 @@
 /**
  * Same-noise (deterministically coupled) error: how far each student sample lands from the exact PF-ODE endpoint
- * started from the same initial noise x_T (research/peers-method.md §3.3, "recommended protocol"):
+ * started from the same initial noise x_T (the PF-ODE is deterministic, so each sample has its own exact target):
  *   e_b = RMS_d (a_b − b_b)_d = √( (1/P) Σ_d (a_bd − b_bd)² ),  P = number of values per sample,
  * summarised by mean, standard deviation and maximum over the batch. The per-sample RMS (not the norm) keeps
  * the number comparable across dimensions; it is the same distance as lib/splam/trajectory-error.ts, whose

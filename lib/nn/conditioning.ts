@@ -4,7 +4,8 @@
  * (`lib/nn/mlp.ts`), so a U-Net and an MLP agree on what `time.*`, `class_embedding` mean:
  *
  *   temb₀ = timeEmbedding(t, E)  (+ cond_proj(gammaEmbedding(γ)) when d_γ > 0: bias-free linear d_γ → E, diffusers'
- *           TimestepEmbedding `time_cond_proj_dim`, official SPLAM code L858–864)
+ *           TimestepEmbedding `time_cond_proj_dim`, as in SPLAM's code:
+ *           MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:858-864)
  *           (+ w_proj(wEmbedding(w)) when d_w > 0: LCM's w-embedding, a bias-free linear d_w → E; see {@link makeWProjection})
  *   temb  = W₂·SiLU(W₁·temb₀)  (+ class_embedding[label + 1] when numClasses > 0; row 0 is the null label −1)
  *

@@ -1,6 +1,6 @@
 /**
- * Exponential moving average of weights, θ⁻ ← μ·θ⁻ + (1 − μ)·θ, after each optimiser step (official code
- * L404–416, L1266–1269; default μ = 0.95 there).
+ * Exponential moving average of weights, θ⁻ ← μ·θ⁻ + (1 − μ)·θ, after each optimiser step (SPLAM's code,
+ * MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:404-416, 1266-1269; default μ = 0.95 there).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../errors.js';

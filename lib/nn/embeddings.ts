@@ -37,11 +37,12 @@ export function timeEmbedding(t: tf.Tensor1D, dim: number): tf.Tensor2D {
 }
 
 /**
- * SPLAM's γ-embedding (official code L294–319, 1149–1160): the scalar g = 10 − 10γ (γ = 1 → 0, the inference
- * setting) times `scale` (1000 in the code), then sinusoidal features with ω_j = exp(−j·ln(10000)/(half − 1)),
- * sin first. Default dim 256 (inferred: LCM/diffusers' `time_cond_proj_dim`; the SPLAM script lacks the flag).
- * With the code's scale the argument spans [0, 10⁴], so all but the lowest frequencies turn through many periods as
- * γ moves across [0, 1): most features are a rapidly varying code of γ, not a smooth function of it.
+ * SPLAM's γ-embedding (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:294-319, 1149-1160):
+ * the scalar g = 10 − 10γ (γ = 1 → 0, the inference setting) times `scale` (1000 in the code), then sinusoidal
+ * features with ω_j = exp(−j·ln(10000)/(half − 1)), sin first. Default dim 256 (inferred: LCM/diffusers'
+ * `time_cond_proj_dim`; the SPLAM script lacks the flag). With the code's scale the argument spans [0, 10⁴], so all
+ * but the lowest frequencies turn through many periods as γ moves across [0, 1): most features are a rapidly varying
+ * code of γ, not a smooth function of it.
  */
 export function gammaEmbedding(gamma: tf.Tensor1D, dim = 256, scale = 1000): tf.Tensor2D {
   return tf.tidy(() => sinusoidal(tf.sub(10, gamma.mul(10)).mul(scale) as tf.Tensor1D, dim, { shift: 1 }));

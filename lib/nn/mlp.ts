@@ -3,7 +3,7 @@
  *
  *   temb₀ = timeEmbedding(t, E)  (+ cond_proj(gammaEmbedding(γ)) when the γ-embedding is on: a bias-free linear
  *           d_γ → E added to the time features before the time MLP, as diffusers' TimestepEmbedding does with
- *           `time_cond_proj_dim`; official code L858–864)
+ *           `time_cond_proj_dim`; SPLAM's code, MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:858-864)
  *           (+ w_proj(wEmbedding(w)) with LCM's w-embedding on: a bias-free linear d_w → E, created after every other
  *           parameter; lib/nn/conditioning.ts `makeWProjection`)
  *   temb  = W₂·SiLU(W₁·temb₀)  (+ classEmbedding[label + 1] for class-conditional models; row 0 is the null label −1)

@@ -1,9 +1,9 @@
 /**
  * A small pool of worker threads for embarrassingly parallel tensor work (sampling, evaluation): each worker is
  * its own JavaScript realm with its own tfjs and, on wasm, its own wasm instance, so two workers use two cores
- * (research/engine-probe.md §2: 1.87–1.88× on sampling). Start-up costs 0.5–2 s per worker (tsx compiles the
- * module graph, the backend initialises), so a pool pays off on work of a few seconds or more; keep one open
- * across calls with {@link WorkerPool.start}, or use {@link parallelMap} for one batch.
+ * (1.95× on LCM sampling on wasm: bench/parallel.ts, bench/results/parallel-wasm.json). Start-up costs 0.5–2 s
+ * per worker (tsx compiles the module graph, the backend initialises), so a pool pays off on work of a few seconds
+ * or more; keep one open across calls with {@link WorkerPool.start}, or use {@link parallelMap} for one batch.
  *
  * A worker module is a TypeScript (or JavaScript) ES module, given by URL, exporting
  *   `run(task)`    → the result, or a promise of it (required), and

@@ -1,5 +1,5 @@
 /**
- * The headline of a run's report (issue 18 item 10): the student against the training-free baselines at each
+ * The headline of a run's report: the student against the training-free baselines at each
  * evaluated step count, read from the run's summary (`<method>/steps<n>/<metric>`).
  *
  * - A distillation run (`sameNoiseMean` rows): the student's deterministic chain — `student/steps1/…` at one step

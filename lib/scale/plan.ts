@@ -1,5 +1,5 @@
 /**
- * A sweep on disk (issue 16): the plan file every engine executes and the sweep's record, in the run store's
+ * A sweep on disk: the plan file every engine executes and the sweep's record, in the run store's
  * folder (the store itself never reads them: `lib/track` knows only runs).
  *
  *   <store>/sweeps/<sweep-id>/plan.jsonl   one {@link PlanRow} per line, row i on line i (0-based)

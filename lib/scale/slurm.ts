@@ -1,5 +1,5 @@
 /**
- * The Slurm engine of `splam sweep` (issue 16): check the Slurm flags, write the array script that maps
+ * The Slurm engine of `splam sweep`: check the Slurm flags, write the array script that maps
  * SLURM_ARRAY_TASK_ID to one plan row, submit it with `sbatch --parsable --array=…%max`, and read the live
  * tasks back from `squeue` (our cluster has no accounting, so no sacct: squeue for live tasks, the store for
  * the rest; see status.ts).

@@ -1,5 +1,5 @@
 /**
- * A sweep's life in the store, for every engine (issue 16): write its plan and record, submit rows to Slurm,
+ * A sweep's life in the store, for every engine: write its plan and record, submit rows to Slurm,
  * read each row's state back. The CLI (lib/cli/sweep.ts) only parses flags and prints.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * LCM's boundary-condition scalings (official SPLAM code L331–336; diffusers
+ * LCM's boundary-condition scalings (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:331-336; diffusers
  * LCMScheduler.get_scalings_for_boundary_condition_discrete):
  *   c_skip(t) = σ_d² / ((s·t)² + σ_d²),   c_out(t) = s·t / √((s·t)² + σ_d²),
  * with σ_d = 0.5 and timestep scaling s = 10 (the code writes t/0.1), t the DDPM index. c_skip(0) = 1 and

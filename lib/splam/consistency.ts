@@ -5,8 +5,9 @@
  *
  * What the student sees at an SL-ODE point x_{γ,t} of the sub-path [s, t] is a *view* ({@link StudentView}), one of
  * two conditionings:
- *   `code`     the official code (splam/train_splam_distill_sd_wds.py L354–365, L1224–1240): input x_{γ,t} at the
- *              sub-path's time t, ε̂ converted with σ_γ: x̂_0 = (x_{γ,t} − σ_γ·ε̂)/α_t; boundary at t.
+ *   `code`     the official code (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:354-365, 1224-1240):
+ *              input x_{γ,t} at the sub-path's time t, ε̂ converted with σ_γ: x̂_0 = (x_{γ,t} − σ_γ·ε̂)/α_t;
+ *              boundary at t.
  *   `matched`  noise-level-matched: x_{γ,t} ≈ α_t·x̂_0 + σ_γ·ε has total variance α_t² + σ_γ² < 1 for γ < 1, so
  *              the student sees c·x_{γ,t}, c = 1/√(α_t² + σ_γ²), a VP point at the fractional time t_γ where
  *              ᾱ(t_γ) = α_t²/(α_t² + σ_γ²) (equivalently λ(t_γ) = log(α_t/σ_γ)); its ε̂ is converted with

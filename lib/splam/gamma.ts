@@ -1,6 +1,7 @@
 /**
  * Distributions of γ, the position on the SL-ODE, drawn per sample during distillation.
- * The official code draws γ ~ U[0, 1] (`torch.rand`, code L1149–1160); γ ≡ 1 is LCM exactly.
+ * The official code draws γ ~ U[0, 1] (`torch.rand`,
+ * MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:1149-1160); γ ≡ 1 is LCM exactly.
  *
  * Two distributions depend on where training is: {@link sampleGamma} takes the fraction of training done,
  * `progress` ∈ [0, 1] (stepsDone / totalSteps), so a run and its resumed copy draw the same γ.

@@ -1,5 +1,6 @@
 /**
- * The solver grid of the official SPLAM / LCM code and its sub-paths.
+ * The solver grid of the official SPLAM / LCM code and its sub-paths
+ * ("SPLAM code" below: MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py).
  *
  * With N training steps and `numDdimTimesteps` grid points the skip is k = N / numDdimTimesteps and the grid is
  * {k·i − 1 : i = 1 … numDdimTimesteps} = {19, 39, …, 999} for N = 1000, k = 20 (SPLAM code L377–402, L1126–1131).

@@ -1,5 +1,6 @@
 /**
- * The distance d of the consistency objective, averaged over all elements and the batch (official code L1205–1256):
+ * The distance d of the consistency objective, averaged over all elements and the batch
+ * (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:1205-1256):
  *   `l2`           mean((a − b)²)                          the script's default (--loss_type l2)
  *   `pseudoHuber`  mean(√((a − b)² + c²) − c), c = 0.001   the README run (--loss_type huber)
  */

@@ -1,7 +1,8 @@
 /**
  * The SPLAM distillation objective, with LCM as the special case γ ≡ 1 (one code path, switches not forks).
  *
- * Faithful to the official code (splam/train_splam_distill_sd_wds.py L1126–1256; research/splam-paper.md §2.5, §3.2):
+ * Faithful to the official code (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py, "code" below;
+ * L1126–1256):
  *   n ~ U{0, …, M−1}, t = grid[n], s = max(t − k, 0);  ε ~ N(0, I);  x_t = α_t·x_0 + σ_t·ε
  *   teacher DDIM step (no grad):  ε̂ = ε_φ(x_t, t, c);  x̂_0 = (x_t − σ_t·ε̂)/α_t;  x̂_s = α_s·x̂_0 + σ_s·ε̂
  *   target (no grad, EMA θ⁻, γ = 1):  y = c_skip(s)·x̂_s + c_out(s)·(x̂_s − σ_s·ε_θ⁻(x̂_s, s, γ=1, c))/α_s
@@ -126,7 +127,7 @@ export interface PrepareArgs<C> {
   progress?: number;
 }
 
-/** Everything of one SPLAM step that carries no gradient (official code L1126–1227). */
+/** Everything of one SPLAM step that carries no gradient (code L1126–1227). */
 export function prepareSplamBatch<C>(a: PrepareArgs<C>): SplamBatch<C> {
   const { x0, schedule, objective: o, rng } = a;
   if (x0.rank < 2) throw new ShapeError('prepareSplamBatch', 'x0', '[B, ...] with B ≥ 1', x0.shape);

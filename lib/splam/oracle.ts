@@ -1,6 +1,6 @@
 /**
  * The oracle student: the ε-model whose consistency map is an exact flow to the data end,
- * f*(x_t, t) = Φ_{t→0}(x_t) (peers-method.md §5.4.3). With an exact teacher it is the ideal LCM student, so the
+ * f*(x_t, t) = Φ_{t→0}(x_t). With an exact teacher it is the ideal LCM student, so the
  * objective evaluated at it measures only the teacher's discretisation error. It ignores γ.
  *
  * Inverting the boundary parameterisation ŷ = c_skip(t)·x + c_out(t)·(x − σ_t·ε)/α_t for ε at ŷ = Φ_{t→0}(x):

@@ -1,5 +1,6 @@
 /**
- * LCM multistep consistency sampling at γ = 1 (the SPLAM/LCM inference; research/splam-paper.md §4).
+ * LCM multistep consistency sampling at γ = 1 (the SPLAM/LCM inference: diffusers' LCMScheduler with
+ * guidance_scale = 1, which feeds γ = 1 to the embedding, as MCG-NJU/SPLAM's README.md prescribes).
  * Per step at τ (next τ′): ε̂ = ε_θ(x, τ, γ=1); x̂_0 = (x − σ_τ·ε̂)/α_τ; denoised = c_skip(τ)·x + c_out(τ)·x̂_0;
  * then x ← α_{τ′}·denoised + σ_{τ′}·z with fresh z ~ N(0, I), or output `denoised` after the last step.
  *

@@ -1,13 +1,14 @@
 /**
- * The sub-path linear ODE (SL-ODE) of SPLAM and the student's γ-dependent noise level σ_γ.
+ * The sub-path linear ODE (SL-ODE) of SPLAM and the student's γ-dependent noise level σ_γ
+ * ("code" below: MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py).
  *
  * For a sub-path [s, t] (s = t − k) with r_t = α_t/α_s:
  *   dist_Δ   = x_t − r_t·x̂_s                                   (SPLAM figure; code L1224–1227)
  *   x_{γ,t}  = γ·x_t + (1 − γ)·r_t·x̂_s = r_t·x̂_s + γ·dist_Δ,   γ ∈ [0, 1]
  * γ = 1 gives x_t; γ = 0 gives the drift-pushed start r_t·x̂_s (the exact flow of the linear part dx/dt = f(t)x).
  *
- * The student converts its ε̂ to x̂_0 with σ_γ (research/splam-paper.md §2.3), in one of two forms:
- *   `rss`    σ_γ = √((r_t·σ_s)² + γ²·(1 − r_t²))   the official code (L354–365): independent-noise view
+ * The student converts its ε̂ to x̂_0 with σ_γ (code L354–365), in one of two forms:
+ *   `rss`    σ_γ = √((r_t·σ_s)² + γ²·(1 − r_t²))   the official code: independent-noise view
  *   `linear` s(γ) = γ·σ_t + (1 − γ)·r_t·σ_s         exact on a DDIM pair: x_{γ,t} = α_t·x̂_0 + s(γ)·ε̂
  * Both equal r_t·σ_s at γ = 0 and σ_t at γ = 1 (VP: σ_t² = r_t²·σ_s² + 1 − r_t²).
  *

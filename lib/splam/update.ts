@@ -1,5 +1,6 @@
 /**
- * One SPLAM / LCM optimisation step and the diagnostics that explain it (official code L1126–1269):
+ * One SPLAM / LCM optimisation step and the diagnostics that explain it
+ * (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:1126-1269):
  * the no-gradient batch of lib/splam/objective.ts, an AdamW step on the student, then the EMA update of the target
  * θ⁻ ← μ·θ⁻ + (1 − μ)·θ (skipped when the loss or gradient is not finite). The mixture distillation and SPLAD both
  * train through {@link splamUpdate}.

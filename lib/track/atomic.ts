@@ -2,7 +2,8 @@
  * Whole-file writes that a kill cannot tear: write a temp file whose name is unique to this process and call
  * (`.<name>.<pid>.<random>.tmp`, unlike steno's one name per target), fsync it, then rename it over the target.
  * A reader sees the old file or the new one, never a mix; two processes never share a temp file.
- * (research/engine-probe.md §6: steno's per-file temp name is why two lowdb writers corrupt a file.)
+ * (steno 4, lowdb's writer, uses one temp name per target, `.<name>.tmp` (steno/lib/index.js): two processes
+ * writing through lowdb interleave in it, which corrupts the file.)
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';

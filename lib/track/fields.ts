@@ -1,5 +1,5 @@
 /**
- * Which fields and metric keys the runs have, and the names closest to one they lack (issue 18 item 8). A query
+ * Which fields and metric keys the runs have, and the names closest to one they lack. A query
  * on a field no run has (`params.sed` for `params.seed`) is almost always a typo: the CLI fails on it with the
  * closest names instead of printing "no runs match". Pure: records in, names out.
  */

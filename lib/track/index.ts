@@ -1,5 +1,5 @@
 /**
- * lib/track: the run store (issue 3). Open a store, run functions as runs, query and compare them.
+ * lib/track: the run store. Open a store, run functions as runs, query and compare them.
  * Layout and guarantees: store/README.md.
  */
 export * from './types.js';
@@ -19,7 +19,7 @@ export { toRunError } from './run.js';
 export { needsRepair, REPAIRABLE } from './doctor.js';
 export { isName, isRunName, NAME_ALLOWED, RUN_NAME_ALLOWED } from './validate.js';
 
-// ------------------------------------------------------------------ backends (issue 16 §3)
+// ------------------------------------------------------------------ backends
 // A store location is a folder (the embedded lowdb/JSONL file store, the default) or a postgres:// URL (the
 // PostgreSQL store, lib/track/postgres/, loaded only when asked for). Same RunStore interface either way.
 import { defaultStoreDir as defaultFileStoreDir, doctorStore as doctorFileStore, openStore as openFileStore, type OpenStoreOptions } from './store.js';

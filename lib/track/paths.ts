@@ -1,7 +1,7 @@
 /**
  * Run ids, artifact names and the store's file layout. Every path the store builds from caller input goes
  * through here: an id or name is checked against a strict pattern *before* any join, and the joined path is
- * resolved and checked to stay inside its folder (issue 3 §7: nothing escapes the store).
+ * resolved and checked to stay inside its folder (nothing escapes the store).
  *
  * Layout (store/README.md):
  *   <store>/store.json            marker: format and version

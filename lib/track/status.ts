@@ -1,6 +1,6 @@
 /**
- * Crash detection (issue 3 §5; W&B and Sacred use heartbeats, MLflow has none and users find runs stuck in
- * RUNNING: research/peers-tracking.md §3.6). A live run touches `runs/<id>/heartbeat` every few seconds. On
+ * Crash detection (W&B and Sacred use heartbeats; MLflow has none, and its runs stay RUNNING after a kill, e.g.
+ * https://github.com/NovaSky-AI/SkyRL/issues/1516). A live run touches `runs/<id>/heartbeat` every few seconds. On
  * read, a `running` run shows as `crashed` when
  *   - it ran on this host and its process is gone (`kill(pid, 0)` → ESRCH, a zombie, or a reused pid whose
  *     start time differs from the recorded one), or

@@ -2,7 +2,7 @@
  * The file run store: a lowdb JSON index of run records, per-run folders with `run.json`, an append-only
  * `metrics.jsonl` and `artifacts/` (layout and guarantees: store/README.md; paths: paths.ts).
  *
- * Safe under kills and concurrent writers (issue 3 §5–6): every index change happens under one cross-process
+ * Safe under kills and concurrent writers: every index change happens under one cross-process
  * lock, re-reads the index inside it, and lands by an atomic rename from a per-process temp file; a run's own
  * `run.json` is written first under the same lock, so the index can always be rebuilt from the run folders.
  * Logging a metric point never touches the index. Readers take no lock.
@@ -57,7 +57,7 @@ export interface OpenStoreOptions {
 }
 
 /**
- * The default store folder: `$SPLAM_STORE`, else `./store`. The environment is passed in (STYLE.md §9): this
+ * The default store folder: `$SPLAM_STORE`, else `./store`. The environment is passed in: this
  * and `lib/backend.ts` are lib's only readers of environment variables, and only through their callers.
  */
 export function defaultStoreDir(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {

@@ -1,5 +1,5 @@
 /**
- * Moving runs between stores (issue 16 item 5): `splam runs export --format store <dir|url>` and `splam runs import
+ * Moving runs between stores: `splam runs export --format store <dir|url>` and `splam runs import
  * <dir|url>` copy ended runs — records, metric series, artifacts — from one store to another (the file store and
  * PostgreSQL, either way), each verified equal after it is written.
  *

@@ -1,9 +1,9 @@
 /**
- * The run store's data model and its backend-neutral interfaces (issue 3).
+ * The run store's data model and its backend-neutral interfaces.
  *
  * Experiment → run. A run has params (the validated config, any JSON), tags (mutable strings), summary metrics
  * (one number per key), metric series of (key, step, value, time) points, artifacts (files) and provenance.
- * The model follows MLflow's split (research/peers-tracking.md §0): metadata in a small index, series append-only
+ * The model follows MLflow's split: metadata in a small index, series append-only
  * per run, artifacts as files. {@link RunStore} and {@link Run} are what callers see; the lowdb/JSONL file store
  * (`store.ts`) is one implementation, and a SQL or server backend can be another without changing callers.
  */

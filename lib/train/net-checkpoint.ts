@@ -41,7 +41,8 @@ export function readNetCheckpoint(file: string): Checkpoint<NetMeta> {
 
 /**
  * A network with the checkpoint's architecture and weights; `overrides` may add a γ-embedding (the student's new
- * `time.cond_proj` keeps its random init, as in the official code, L858–864).
+ * `time.cond_proj` keeps its random init, as in SPLAM's code,
+ * MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:858-864).
  */
 export function loadNet(ck: Checkpoint<NetMeta>, rng: Rng, overrides: Partial<MlpConfig> = {}): { net: Mlp; missing: string[] } {
   const net = makeMlp({ ...ck.meta.mlp, ...overrides }, rng);

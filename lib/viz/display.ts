@@ -3,7 +3,8 @@
  *
  * The bundle carries the figure three ways and the frontend picks the richest it can draw (Jupyter's MIME
  * precedence): `application/vnd.plotly.v1+json`, interactive in JupyterLab with the plotly extension (the Python
- * `plotly` package in the server's environment) and in VS Code (research/peers-tracking.md §4.3); `image/png`,
+ * `plotly` package in the server's environment) and in VS Code (its Jupyter Notebook Renderers extension,
+ * github.com/Microsoft/vscode-notebook-renderers); `image/png`,
  * the same figure rendered by headless Chromium (png.ts), for every frontend without a plotly renderer (plain
  * JupyterLab, Notebook 6, GitHub, nbviewer, nbconvert HTML); and `text/plain`, the figure's summary.
  *

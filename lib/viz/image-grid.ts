@@ -1,5 +1,5 @@
 /**
- * Sample grids for image models (issue 5 §2), made with sharp: N images [N, H, W, C] (NHWC, as the model
+ * Sample grids for image models, made with sharp: N images [N, H, W, C] (NHWC, as the model
  * produces them) → one PNG of `rows × cols` tiles with a `pad`-pixel gutter, each tile enlarged `scale`× by
  * nearest neighbour (no blur on 28×28 samples).
  */

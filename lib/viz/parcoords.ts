@@ -1,6 +1,6 @@
 /**
  * Parallel coordinates over a sweep: one line per run through its parameter values and a metric, coloured by
- * one dimension (usually the metric), as in W&B's and MLflow's sweep views (research/peers-tracking.md §1).
+ * one dimension (usually the metric), as in W&B's and MLflow's sweep views.
  */
 import { ArgumentError } from '../errors.js';
 import { label, nonEmpty, position } from './checks.js';

@@ -1,5 +1,5 @@
 /**
- * Is an image blank? The pixel statistics behind the "no blank plots" check (issue 5): a rendered figure whose
+ * Is an image blank? The pixel statistics behind the "no blank plots" check: a rendered figure whose
  * pixels barely vary (a white page, an empty axis frame) is not a plot.
  */
 import sharp from 'sharp';

@@ -3,7 +3,7 @@
  * reports and for viewers that cannot run plotly.js (GitHub's notebook view, a PDF, an e-mail).
  *
  * One {@link FigureRenderer} keeps one browser page warm: the first figure costs the browser start (~0.4 s) and
- * plotly's load, later ones ~0.1 s each (research/engine-probe.md §5). plotly.js comes from the npm package
+ * plotly's load, later ones ~0.1 s each. plotly.js comes from the npm package
  * `plotly.js-dist-min`, read from disk: nothing is fetched. Chromium is started with the flags this machine needs
  * (no sandbox as root, no GPU, no background networking on a closed network).
  */

@@ -1,6 +1,6 @@
 /**
- * The wasm kernels added for issue 7 (Sum over leading axes, SplitV, AvgPoolGrad, ResizeNearestNeighborGrad and the
- * fused GroupNorm pair) against the cpu backend, values and gradients.
+ * The wasm kernels added after profiling training steps (Sum over leading axes, SplitV, AvgPoolGrad,
+ * ResizeNearestNeighborGrad and the fused GroupNorm pair) against the cpu backend, values and gradients.
  *
  * Same protocol as wasm-kernels.test.ts: the same computation on `cpu` and on `wasm` from the same Float32Array
  * inputs; max-norm relative error ‖wasm − cpu‖_∞ / ‖cpu‖_∞ ≤ 1e-4 per output; gradients are of Σ f(inputs) ⊙ R with a
@@ -25,7 +25,7 @@ const valueAndGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: Input[], outSha
 
 const kernelOf = (name: string) => tf.getKernel(name, 'wasm')!.kernelFunc;
 
-test('initBackend("wasm") registers the issue-7 kernels beside the six earlier replacements', () => {
+test('initBackend("wasm") registers the later kernels beside the six earlier replacements', () => {
   for (const name of issue7Kernels) {
     assert.ok(info.patchedKernels.includes(name), `${name} missing from ${info.patchedKernels.join(', ')}`);
   }

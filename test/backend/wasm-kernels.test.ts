@@ -23,7 +23,7 @@ const valueAndGrads = (f: (...xs: tf.Tensor[]) => tf.Tensor, xs: Input[], outSha
 // ---------------------------------------------------------------------------------------------------------------
 // Registration
 
-test('initBackend("wasm") reports the six matmul/convolution kernels (issue-7 kernels: wasm-kernels-extra.test.ts)', () => {
+test('initBackend("wasm") reports the six matmul/convolution kernels (later ones: wasm-kernels-extra.test.ts)', () => {
   assert.equal(info.tfBackend, 'wasm');
   const issue7 = new Set(['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad', 'SplamGroupNorm', 'SplamGroupNormGrad', 'SplamAdamW', 'SplamSumSquares', 'Cast']);
   assert.deepEqual([...info.patchedKernels].filter((k) => !issue7.has(k)).sort(), [

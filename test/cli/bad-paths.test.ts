@@ -1,5 +1,5 @@
 /**
- * Bad paths and hostile input through the CLI (issue 12 item 7): each is one error line naming the path, exit 2
+ * Bad paths and hostile input through the CLI: each is one error line naming the path, exit 2
  * for bad input (a flag value), exit 1 for a store or filesystem problem; never a stack trace.
  * Read-only filesystem: root ignores permission bits, so a chmod cannot simulate it; tested with a read-only bind
  * mount where `mount` is allowed (skipped elsewhere), and always with a file standing where a folder must be.

@@ -1,5 +1,5 @@
 /**
- * `splam --version` and `splam doctor` (issue 18 item 7), in-process through runCli: doctor checks Chromium,
+ * `splam --version` and `splam doctor`, in-process through runCli: doctor checks Chromium,
  * Jupyter (nbclient and a front end) and the kernelspec, each on its own line with a fix when missing, and gives
  * the backend one short line; `--verbose` adds every patched kernel and why each other backend was skipped.
  */

@@ -1,5 +1,5 @@
 /**
- * Exit statuses of every subcommand (issue 12 item 6): an unknown option or a missing argument exits 2, as
+ * Exit statuses of every subcommand: an unknown option or a missing argument exits 2, as
  * `splam --help` promises. In-process over the real program (no action runs: commander rejects the input first),
  * plus one real process through bin/splam.mjs.
  */

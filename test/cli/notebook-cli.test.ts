@@ -1,5 +1,5 @@
 /**
- * `splam notebook run` and `splam notebook kernel` as a new user meets them (issue 18 items 6 and 7), in-process
+ * `splam notebook run` and `splam notebook kernel` as a new user meets them, in-process
  * through runCli. The executor is a stand-in (SPLAM_JUPYTER_PYTHON: a Node script that answers like
  * scripts/execute-notebook.py), so no kernel starts:
  * - executed copies go to a visible folder (notebooks/executed/ by default), whose path is printed; a dot-folder

@@ -1,5 +1,5 @@
 /**
- * Queries on names no run has (issue 18 item 8) and the summary comparison (item 9), in-process through runCli on
+ * Queries on names no run has and the summary comparison, in-process through runCli on
  * a temp store: a typo in a filter, an order-by, a column or `compare --metric` exits 2 with one line naming the
  * missing name and the closest ones (before: "no runs match" / "(no points)", exit 0); `runs compare` lists the
  * metrics that differ first, keeps long names whole and limits to a prefix with --prefix.

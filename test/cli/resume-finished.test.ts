@@ -1,5 +1,5 @@
 /**
- * `splam resume` on a finished run (issue 18 item 1): refused with exit 2 and one line naming the run, its status
+ * `splam resume` on a finished run: refused with exit 2 and one line naming the run, its status
  * and the statuses that can be resumed; nothing in the store changes (before the fix it re-evaluated the run,
  * wrote `train/loss_final NaN`, stretched its duration and doubled its eval series).
  */

@@ -1,5 +1,5 @@
 /**
- * `splam resume` from two processes at once (issue 12 item 2), end to end on the quick distillation config: exactly
+ * `splam resume` from two processes at once, end to end on the quick distillation config: exactly
  * one process resumes; the other fails with run_active (exit 1, one line) and writes nothing. Processes started
  * together reach the claim a few hundred ms apart, so this rarely hits the race window itself: the test that does
  * (both claims within a millisecond) is in test/track/processes.test.ts.

@@ -1,4 +1,4 @@
-/** `splam runs …` end to end: real processes on a temp store (issue 3 §4). */
+/** `splam runs …` end to end: real processes on a temp store. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * Validation before any write (issue 12 items 5, 7): a config or flag the store or the kind would refuse is a
+ * Validation before any write: a config or flag the store or the kind would refuse is a
  * ConfigError / ArgumentError naming the field, raised before the store exists, so a rejected `splam run` or
  * `splam resume` creates nothing. In-process through the runner, plus real processes for exit statuses.
  */

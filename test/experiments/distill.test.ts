@@ -96,7 +96,7 @@ test('invalid distillation configs name every bad field before any work', () => 
   assert.throws(() => tiny({ teacher: { type: 'learned', checkpoint: '/nonexistent.ckpt' } }) && setupDistill(tiny({ teacher: { type: 'learned', checkpoint: '/nonexistent.ckpt' } })), (e: unknown) => e instanceof ConfigError && /cannot read the checkpoint/.test(e.message));
 });
 
-// LCM's w-embedding (issue 14).
+// LCM's w-embedding.
 
 /** Two classes of two 2-D modes each: the smallest class-conditional data set, for the guided teacher. */
 const CONDITIONAL = {

@@ -145,7 +145,7 @@ test('a SPLAD config naming another autoencoder than the teacher’s is rejected
   );
 });
 
-// LCM's w-embedding (issue 14).
+// LCM's w-embedding.
 
 const runFor = async (cfg: SpladConfig, n: number, from?: Uint8Array) => {
   const s = await setupSplad(cfg, latents());

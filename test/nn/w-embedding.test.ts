@@ -1,5 +1,5 @@
 /**
- * LCM's w-embedding (issue 14): the embedding itself, the `time.w_proj` parameter of the MLP and the U-Net (created
+ * LCM's w-embedding: the embedding itself, the `time.w_proj` parameter of the MLP and the U-Net (created
  * last, only when on), the per-sample guidance of lib/diffusion/guidance.ts, and the objective's w draw.
  */
 import { test } from 'node:test';

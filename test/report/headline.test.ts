@@ -1,5 +1,5 @@
 /**
- * `splam report` of a run reads at a glance (issue 18 item 10): it leads with a headline figure and table (the
+ * `splam report` of a run reads at a glance: it leads with a headline figure and table (the
  * student's deterministic chain against DDIM and DPM-Solver++ at 1/2/4/8 steps; FID rows for an image run),
  * then curves with named axes — loss and gradient norm never on one axis, curves against the training step —
  * and puts the raw summary last, collapsed in <details>. Asserted on the report's HTML and figures.json.

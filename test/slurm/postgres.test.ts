@@ -1,5 +1,5 @@
 /**
- * A Slurm sweep whose points write into the PostgreSQL run store (issue 16 item 4): every array task opens the
+ * A Slurm sweep whose points write into the PostgreSQL run store: every array task opens the
  * store from the URL the array script exports, the plan lives in the store's artifact folder, and `sweep status`
  * reads the runs back from PostgreSQL. Needs both the Slurm cluster of scripts/slurm-start.sh and the server of
  * scripts/pg-start.sh; skipped, with the reason, when either is missing — except with CI=true, where it fails.

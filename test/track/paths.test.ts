@@ -1,4 +1,4 @@
-/** Run ids and artifact names cannot escape the store (issue 3 §7). */
+/** Run ids and artifact names cannot escape the store. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ArgumentError } from '../../lib/errors.js';

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL run store's own promises (issue 16 §3–4), on the server of scripts/pg-start.sh (SPLAM_PG_URL;
+ * The PostgreSQL run store's own promises, on the server of scripts/pg-start.sh (SPLAM_PG_URL;
  * skipped without one, failing under CI=true — see backends.ts). The backend-neutral suite runs in store.test.ts.
  */
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * Crash safety and concurrency with real processes (issue 3 §5–6): several writers on one store lose nothing,
+ * Crash safety and concurrency with real processes: several writers on one store lose nothing,
  * and a run killed with -9 reads back as crashed with every flushed point.
  */
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-/** The file run store through its typed API (issue 3 §1–3, 5, 7, 8, 10). */
+/** The file run store through its typed API. */
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

@@ -1,5 +1,5 @@
 /**
- * Moving runs between stores (issue 16 item 5): `splam runs export --format store` and `splam runs import` copy
+ * Moving runs between stores: `splam runs export --format store` and `splam runs import` copy
  * records, series and artifacts, verified equal — file store → PostgreSQL → file store round trip (needs the server
  * of scripts/pg-start.sh; see backends.ts), and the same between folders; bad input exits 2 writing nothing.
  */

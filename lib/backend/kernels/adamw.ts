@@ -3,8 +3,9 @@
  * `native` backends; lib/train/adam.ts composes the same formulas from tfjs ops elsewhere).
  *
  * Composed, one AdamW step costs ~14 kernel calls per parameter tensor and the global norm 2 more, each with its
- * dispatch overhead and a pass over the data: ~1,600 calls per step for the pixel U-Net's 110 tensors (issue 7's
- * profile: Multiply, Add, RealDiv, Sqrt, Sub, Square, Sum). Here each parameter tensor is one call, one pass.
+ * dispatch overhead and a pass over the data: ~1,600 calls per step for the pixel U-Net's 110 tensors
+ * (bench/engine.ts's per-kernel profile: Multiply, Add, RealDiv, Sqrt, Sub, Square, Sum). Here each parameter tensor is
+ * one call, one pass.
  *
  * `SplamAdamW` (Loshchilov & Hutter 2019, decoupled weight decay), per element, in float64 and rounded once:
  *   g ← scale·g;  m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;

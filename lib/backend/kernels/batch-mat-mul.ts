@@ -3,7 +3,7 @@
  *
  * Stock tfjs-backend-wasm 4.22 uses XNNPACK only when neither operand is transposed and both batch sizes are 1;
  * everything else runs a blocked scalar loop at ~2 GFLOP/s instead of ~30 (a 512×512 matmul: 10 ms plain, 265 ms with
- * transposeA; research/engine-probe.md §1). Every matMul gradient uses a transposed product, so training pays this.
+ * transposeA; bench/results/kernels.json). Every matMul gradient uses a transposed product, so training pays this.
  *
  * The replacement transposes the operands physically (an O(size) copy) and then maps every shape it can onto plain
  * batch-1 products:

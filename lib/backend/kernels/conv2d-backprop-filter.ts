@@ -6,8 +6,8 @@
  * convolution in which the input channels play the batch, the batch plays the channels and dy is the kernel:
  * input `[inChannels, height, width, batch]`, kernel `[outHeight, outWidth, batch, outChannels]`, stride = the
  * forward dilation (1 for conv2d), dilation = the forward stride; its output `[inChannels, fh, fw, outChannels]` is
- * transposed to the filter layout. research/engine-probe.md §1 measured 154 ms for this against 746 ms for one GEMM
- * per kernel tap; bench/kernels.ts measures ~52 ms (~17 GFLOP/s) for batch 32, 28×28, 32 → 64 channels, 3×3,
+ * transposed to the filter layout. When it was chosen it took 154 ms against 746 ms for one GEMM per kernel tap;
+ * bench/kernels.ts measures ~52 ms (~17 GFLOP/s) for batch 32, 28×28, 32 → 64 channels, 3×3,
  * against ~33 ms for the forward conv2d. Padding 'same' / 'valid' / numeric / explicit, `dimRoundingMode` and NCHW
  * are all supported.
  */

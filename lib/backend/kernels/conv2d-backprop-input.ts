@@ -2,13 +2,13 @@
  * `Conv2DBackpropInput` for wasm: the input gradient of conv2d (also the forward pass of `conv2dTranspose`) on
  * XNNPACK convolutions.
  *
- * Stock tfjs-backend-wasm 4.22 runs a naive scalar loop here: 3.9 s of a 6.1 s U-Net training step in
- * research/engine-probe.md §1. This kernel computes the same sum as a stride-1 correlation of dy with the spatially
- * flipped filter whose in/out channels are swapped (dx = dy ⋆ rot180(w)ᵀ). For stride s > 1 it correlates each of
- * the s_h·s_w output phases with that phase's taps and interleaves the results (the sub-pixel split, no wasted
- * multiply-adds; see `transposed-correlation.ts`). Padding 'same' / 'valid' / numeric / explicit and
- * `dimRoundingMode` follow from tfjs's own `computeConv2DInfo`; NCHW is handled by transposing to NHWC and back.
- * The op has no dilation attribute (tfjs rejects gradients of dilated conv2d before reaching a kernel).
+ * Stock tfjs-backend-wasm 4.22 runs a naive scalar loop here, 11.9× slower than this kernel on [32, 28, 28, 32] → 64,
+ * 3×3, stride 1 (bench/kernels.ts, bench/results/kernels.json). This kernel computes the same sum as a stride-1
+ * correlation of dy with the spatially flipped filter whose in/out channels are swapped (dx = dy ⋆ rot180(w)ᵀ). For
+ * stride s > 1 it correlates each of the s_h·s_w output phases with that phase's taps and interleaves the results (the
+ * sub-pixel split, no wasted multiply-adds; see `transposed-correlation.ts`). Padding 'same' / 'valid' / numeric /
+ * explicit and `dimRoundingMode` follow from tfjs's own `computeConv2DInfo`; NCHW is handled by transposing to NHWC and
+ * back. The op has no dilation attribute (tfjs rejects gradients of dilated conv2d before reaching a kernel).
  */
 import * as tf from '@tensorflow/tfjs';
 import { axesOf, checkDy, transposedCorrelation, type Correlate } from './transposed-correlation.js';

@@ -4,10 +4,10 @@
  * tfjs's engine clones (`Identity`) every tensor a gradient needs while the tape records — the inputs of every conv2d,
  * matMul and element-wise op of a training step. Stock tfjs-backend-wasm 4.22 copies the data for each clone (the cpu
  * backend shares it): a clone of `[64, 28, 28, 32]` costs 0.22 ms copied against 0.02 ms shared, and a 64-image
-28×28 U-Net training step makes several hundred clones (~3% of its kernel time in the issue-7 profile). Tensors are immutable and no wasm kernel
- * writes into an input (a `Variable.assign` swaps the data id), so sharing is safe: this kernel returns a view with
- * the same data id and shape and bumps the reference count, exactly as the stock `Reshape` does (it is that kernel,
- * called with x's own shape). String tensors keep the stock copy.
+ * 28×28 U-Net training step makes several hundred clones (~3% of its kernel time in a bench/engine.ts profile).
+ * Tensors are immutable and no wasm kernel writes into an input (a `Variable.assign` swaps the data id), so sharing
+ * is safe: this kernel returns a view with the same data id and shape and bumps the reference count, exactly as the
+ * stock `Reshape` does (it is that kernel, called with x's own shape). String tensors keep the stock copy.
  *
  * `Cast` to the same dtype is the same case: tfjs's gradients of `Mul`, `Div` and others cast their saved inputs to
  * float32 whatever they are, and stock wasm copies each one (38 casts, 11 ms of a 64-image pixel U-Net step on the

@@ -2,7 +2,8 @@
  * Element-wise kernels of the native backend, through the splam-native addon (native/src/elementwise.cc, glibc's
  * vector sinf / cosf / expf), on the wasm heap:
  * - `Sin` and `Cos`: stock wasm evaluates them one scalar at a time, ~40 ns per value on the sinusoidal embeddings'
- *   arguments (lib/nn/embeddings.ts; γ's reach 10⁴), 11 ms of a 75 ms MLP training step in issue 7's profile.
+ *   arguments (lib/nn/embeddings.ts; γ's reach 10⁴), 11 ms of a 75 ms MLP training step in a per-kernel
+ *   profile (bench/engine.ts).
  *   Non-float32 inputs go to the stock kernel.
  * - `SplamSilu` / `SplamSiluGrad` (new; lib/nn/silu.ts): x·σ(x) and its gradient dy·σ(x)·(1 + x·(1 − σ(x))) in one
  *   pass each, where the composed op runs Sigmoid and Multiply forward and five kernels backward (~16 % of a pixel

@@ -1,7 +1,8 @@
 /**
  * DDIM (Song et al. 2021, η = 0): x_s = α_s·x̂_0 + σ_s·ε̂ with x̂_0 = (x_t − σ_t·ε̂)/α_t.
  * Exact when ε̂ is constant along the step (it is Euler's method on the scaled state x/α against ς = σ/α);
- * first order in general. This is the teacher step of LCM and SPLAM (official code L377–402). 1 NFE per step.
+ * first order in general. This is the teacher step of LCM and SPLAM
+ * (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:377-402). 1 NFE per step.
  */
 import type { Schedule } from '../schedules.js';
 import type { Denoiser } from '../types.js';

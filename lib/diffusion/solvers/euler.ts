@@ -1,7 +1,7 @@
 /**
  * Explicit Euler on the VP probability-flow ODE in the DDPM time t (1 NFE per step, first order):
  *   dx/dt = (α̇_t/α_t)·x + (σ̇_t − (α̇_t/α_t)·σ_t)·ε̂ = ½·(d log ᾱ/dt)·(x − ε̂/σ_t),
- * the second form using α² + σ² = 1 (peers-method.md §5.1). d log ᾱ/dt is the slope of the schedule's
+ * the second form using α² + σ² = 1 (VP). d log ᾱ/dt is the slope of the schedule's
  * interpolant on the unit segment the step moves into ({@link Schedule.dLogAlphaBar}).
  * Unlike {@link ddim}, which integrates the linear part exactly, this one also discretises the drift.
  */

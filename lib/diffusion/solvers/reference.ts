@@ -4,7 +4,8 @@
  * the schedule's interpolation in t. Fourth order; `substeps` RK4 steps are spread over the grid intervals in
  * proportion to their length in u (at least one each). 4 NFE per RK4 step.
  *
- * Use it as the "exact flow" for multi-dimensional mixtures, where no closed form exists (peers-method.md §5.2).
+ * Use it as the "exact flow" for multi-dimensional mixtures, where no closed form exists (the closed forms, one
+ * Gaussian and 1-D mixtures: lib/analytic/flow-maps.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * The PostgreSQL run store (issue 16 §3): the {@link RunStore} interface over a PostgreSQL database, for many
+ * The PostgreSQL run store: the {@link RunStore} interface over a PostgreSQL database, for many
  * processes on many hosts. Selected by a `postgres://` location (`SPLAM_STORE=postgres://…`, `--store
  * postgres://…`; URL parameters: url.ts). Records live in `runs` (jsonb params/summary/tags), points in
  * `metrics` (batched multi-row inserts), tags in `tags`; the schema is created and migrated by the store
