@@ -1,5 +1,5 @@
 /**
- * The GPU benchmark of issue 17 (items 3 and 4): WebGPU (tfjs-backend-webgpu on Dawn: Vulkan on a GPU, Mesa's
+ * The GPU benchmark: WebGPU (tfjs-backend-webgpu on Dawn: Vulkan on a GPU, Mesa's
  * software OpenGL ES without one) against the native backend (oneDNN addon) on the same machine's CPU, once with
  * 2 OpenMP threads (the goal's reference) and once with every core. Each backend runs in its own child process (the
  * backend is a property of the process); where the native addon cannot load, that child falls back to wasm and says

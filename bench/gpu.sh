@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/gpu.sh: the GPU benchmark of issue 17 (bench/gpu-bench.ts) as one prepared script of at most 5 minutes for a
+# bench/gpu.sh: the GPU benchmark (bench/gpu-bench.ts) as one prepared script of at most 5 minutes for a
 # GPU machine without network, run from a carried working tree: the adapter; matmul and conv throughput against the
 # adapter's stated FP32 peak; a training step and a 4-step sampler of each network (latent U-Net at batch 128 with
 # 1,000 samples, MLP student, autoencoder, classifier) on WebGPU (Dawn on Vulkan) against the native backend (oneDNN)

@@ -1,6 +1,6 @@
 /**
  * `splam run <config>`: validate the config completely, then run it as a recorded run in the store.
- * Order matters (issue: invalid configs are rejected before any work starts): read → override → kind → schema →
+ * Order matters (invalid configs are rejected before any work starts): read → override → kind → schema →
  * backend → store → run.
  */
 import { basename } from 'node:path';

@@ -1,6 +1,6 @@
 /**
  * `kind: "splad"`: SPLAM (or, with γ ≡ 1, LCM) distillation of the guided latent teacher into a latent U-Net student
- * initialised from the teacher (official code L858–864: every teacher weight copied, the new γ-projection
+ * initialised from the teacher (MCG-NJU/SPLAM@dc442bf:splam/train_splam_distill_sd_wds.py:858-864: every teacher weight copied, the new γ-projection
  * `time.cond_proj` at its own init), on the autoencoder's scaled training latents; then the student at 1–8 steps of
  * the LCM multistep sampler, scored by FID / precision / recall of the decoded samples against the test set.
  * The update is {@link splamUpdate} of lib/splam/update.ts over lib/splam/objective.ts — the same objective

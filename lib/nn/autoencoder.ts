@@ -1,6 +1,6 @@
 /**
  * A small convolutional autoencoder for 28×28 grey images: the latent space of SPLAD (SPLAM in a latent space,
- * as Stable Diffusion's VAE is for the paper's runs; research/splam-paper.md §1.1, §3). NHWC throughout.
+ * as Stable Diffusion's VAE is for the paper's runs; SPLAD: Xu et al., ECCV 2024, arXiv 2404.13903). NHWC throughout.
  *
  *   encoder  x [B, 28, 28, 1] → conv3 C₁ → SiLU → avg-pool 2×2 → [B, 14, 14, C₁]
  *                              → conv3 C₂ → SiLU → avg-pool 2×2 → [B, 7, 7, C₂]

@@ -1,5 +1,5 @@
 /**
- * The real-browser check of an executed notebook (issue 15 item 2, first half): convert it to HTML with Debian's
+ * The real-browser check of an executed notebook (the nbconvert-HTML half; the JupyterLab half is jupyterlab-check.ts): convert it to HTML with Debian's
  * nbconvert, as GitHub, nbviewer or a plain frontend without a plotly renderer would see it, open that page in
  * headless Chromium (playwright-core, the flags of png.ts), and look at every output:
  *

@@ -1,8 +1,8 @@
 /**
  * What this machine has for opening and running the notebooks, so that commands print only what works here
- * (issue 18 item 7): a Jupyter front end (`jupyter lab`, `jupyter notebook`) found on PATH, the headless executor
+ * (what `splam doctor` reports): a Jupyter front end (`jupyter lab`, `jupyter notebook`) found on PATH, the headless executor
  * (a Python with nbclient, what `splam notebook run` uses), and where executed copies go (a visible folder:
- * Jupyter Server refuses to open anything under a dot-folder, issue 18 item 6).
+ * Jupyter Server refuses to open anything under a dot-folder).
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * The JupyterLab half of the real-browser check (issue 15 item 2): serve executed notebooks with the JupyterLab of
+ * The JupyterLab half of the real-browser check: serve executed notebooks with the JupyterLab of
  * the project-local venvs (scripts/jupyterlab-venv.sh), open each in headless Chromium, and find a
  * visible figure in every figure cell — an `<img>` that loaded (the bundle's PNG) or a drawn plotly plot — both with
  * plotly's JupyterLab renderer enabled and with it disabled (a plain JupyterLab, where a plotly-only bundle was an

@@ -87,7 +87,7 @@ test('every notebook executes through Jupyter in quick mode with no error output
   const store = tempDir('splam-nb-store-');
   const out = tempDir('splam-nb-out-');
   const renderer = new FigureRenderer();
-  // The real-browser check (issue 15 item 2) runs on the executed copies made here, so no notebook runs twice.
+  // The real-browser check runs on the executed copies made here, so no notebook runs twice.
   const tools = browserCheckTools();
   if (tools.missing.length && ci) assert.fail(`the browser check cannot run in CI: ${tools.missing.join('; ')}`);
   if (tools.missing.length) process.stderr.write(`# browser check not run here: ${tools.missing.join('; ')}\n`);
