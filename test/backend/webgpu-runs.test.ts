@@ -13,7 +13,7 @@
 // they are left out here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,4 +159,35 @@ test('a diverging run stops on webgpu at the same step as on native (non-finite 
   assert.notEqual(gpu.code, 0);
   assert.ok(stepOf(cpu), cpu.stderr);
   assert.deepEqual(stepOf(gpu), stepOf(cpu), `webgpu: ${gpu.stderr.split('\n').find((l) => l.includes('stopped'))}`);
+});
+
+test('a run interrupted on webgpu resumes on native from its checkpoint and ends where the uninterrupted native run ends (within the tolerance)', async () => {
+  const config = distillConfig('resume', { train: { steps: 16, batch: 64, logEvery: 2, checkpointEvery: 2 } });
+  const straight = run(config, 'native');
+  assert.equal(straight.code, 0, straight.stderr);
+  const store = mkdtempSync(join(dir, 'store-resume-'));
+  const env = { ...process.env, SPLAM_STORE: store };
+  const child = spawn(process.execPath, [bin, 'run', config, '--json'], { env: { ...env, SPLAM_BACKEND: 'webgpu' } });
+  let stdout = '';
+  let stderr = '';
+  let sent = false;
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => {
+    stderr += d;
+    if (!sent && /splam run: [2-9]\/16/.test(stderr)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 130, stderr);
+  const interrupted = JSON.parse(stdout) as { runId: string; summary: Record<string, number> };
+  assert.ok(interrupted.summary['train/steps'] < 16, `stopped early: ${interrupted.summary['train/steps']}`);
+  const resumed = spawnSync(process.execPath, [bin, 'resume', interrupted.runId, '--json'], { env: { ...env, SPLAM_BACKEND: 'native' }, encoding: 'utf8', timeout: 300_000 });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  const out = JSON.parse(resumed.stdout) as { summary: Record<string, number> };
+  assert.equal(out.summary['train/steps'], 16);
+  const a = out.summary['train/loss_final'];
+  const b = straight.summary['train/loss_final'];
+  assert.ok(Math.abs(a - b) <= REL_TOL * Math.abs(b), `resumed ${a} vs uninterrupted ${b}`);
 });
