@@ -30,7 +30,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { BackendError, firstLine as reasonOf, show } from './errors.js';
 import { NATIVE_BUILD_HINT, type NativeInfo } from './backend/native.js';
-import { explainSyncReads, guardAddN, loadWebGpu, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
+import { explainSyncReads, guardAddN, loadWebGpu, registerWebGpuAdamW, parseDawnBackend, WEBGPU_INSTALL_HINT, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
 export { DAWN_BACKENDS, parseDawnBackend, type DawnBackendChoice, type WebGpuAdapter } from './backend/webgpu.js';
 
@@ -131,6 +131,7 @@ async function activate(name: BackendName, opts: BackendOptions): Promise<Loaded
   if (name === 'webgpu') {
     explainSyncReads();
     guardAddN();
+    await registerWebGpuAdamW();
   }
   return loaded;
 }

@@ -6,13 +6,16 @@
  *
  * On backends with the fused kernels (`wasm`, `native`: backend/kernels/adamw.ts) the global norm is one kernel call
  * and each parameter's update another; elsewhere the same formulas are composed from tfjs ops. `stepLazy` reads
- * nothing back where the backend cannot read synchronously (tfjs's WebGPU in Node). The paths agree to float32
- * rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in float64.
+ * nothing back where the backend cannot read synchronously (tfjs's WebGPU in Node; there each parameter's update is
+ * one kernel too, backend/kernels/webgpu-adamw.ts, with the clip factor and the skip flag on the device). The paths
+ * agree to float32 rounding (test/train/adam.test.ts), not bit for bit: the fused kernels compute each element in
+ * float64.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeBackendHas } from '../backend.js';
 import { readsSync } from '../backend/reads.js';
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL, type AdamWAttrs } from '../backend/kernels/adamw.js';
+import { ADAMW_DEVICE_KERNEL, type AdamWDeviceAttrs } from '../backend/kernels/webgpu-adamw.js';
 import { ArgumentError } from '../errors.js';
 import type { ParamSet } from '../nn/params.js';
 
@@ -88,6 +91,9 @@ export class Adam {
    * batched (lib/train/loop.ts reads a logging window at once). The step counter advances even on a skipped
    * (non-finite) step, which the loop then stops at. The two paths agree to float32 rounding
    * (test/backend/webgpu.test.ts), not bit for bit: the fused kernels compute each element in float64.
+   * On `webgpu` the update is one kernel per parameter ({@link hasDeviceAdamW}; three dispatches, where the composed
+   * fallback below runs ~30 kernels, ~21 dispatches, per parameter), taking the clip factor and the skip flag as
+   * device scalars.
    */
   stepLazy(lossFn: () => tf.Scalar): LazyStepResult {
     if (readsSync()) return this.step(lossFn);
@@ -101,6 +107,21 @@ export class Adam {
       tf.tidy(() => {
         const finite = tf.logicalAnd(tf.isFinite(value), tf.isFinite(gradNorm));
         const clip = gradClip > 0 ? tf.minimum(1, tf.div(gradClip, gradNorm)) : tf.scalar(1);
+        if (hasDeviceAdamW()) {
+          // One kernel per parameter (three dispatches), the clip factor and the skip flag as device scalars.
+          const ok = tf.cast(finite, 'float32');
+          const attrs: AdamWDeviceAttrs = { lr, beta1, beta2, eps, weightDecay, bc1, bc2 };
+          for (const [name, p] of this.params) {
+            const m = this.state.m.get(name)!;
+            const v = this.state.v.get(name)!;
+            const inputs = { param: p, grad: grads[p.name], m, v, scale: clip, ok };
+            const [p2, m2, v2] = tf.engine().runKernel(ADAMW_DEVICE_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+            m.assign(m2);
+            v.assign(v2);
+            p.assign(p2);
+          }
+          return;
+        }
         const scale = tf.where(finite, clip, tf.scalar(0));
         const keep = (next: tf.Tensor, old: tf.Tensor) => tf.where(finite, next, old);
         for (const [name, p] of this.params) {
@@ -161,6 +182,14 @@ export class Adam {
 /** Whether the active backend has the fused AdamW kernels (`wasm`, `native`). */
 export function hasFusedAdamW(): boolean {
   return activeBackendHas(ADAMW_KERNEL, SUM_SQUARES_KERNEL);
+}
+
+/**
+ * Whether the active backend has the AdamW kernel that takes the clip factor and the skip flag as device tensors
+ * (`webgpu`: backend/kernels/webgpu-adamw.ts), used by {@link Adam.stepLazy} where nothing is read synchronously.
+ */
+export function hasDeviceAdamW(): boolean {
+  return activeBackendHas(ADAMW_DEVICE_KERNEL);
 }
 
 /** Σ‖g_i‖² over every gradient, as one kernel call (a scalar tensor). */
