@@ -79,41 +79,54 @@ export function parseDawnBackend(value: string | undefined): DawnBackendChoice {
 export async function loadWebGpu(choice: DawnBackendChoice): Promise<WebGpuAdapter> {
   let dawn: DawnModule;
   try {
-    // @ts-ignore optional dependency (Dawn bindings); typed by DawnModule
-    dawn = (await import('webgpu')) as DawnModule;
+    dawn = await importDawn();
   } catch (err) {
     throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
   }
+  const found = await findAdapter(dawn, choice);
+  if (!('adapter' in found)) throw new BackendError('webgpu', `Dawn found no WebGPU adapter (${found.skipped.join('; ')})`, ADAPTER_HINT);
+  const { gpu, adapter, dawnBackend, featureLevel, skipped } = found;
+  const request = gpu.requestAdapter.bind(gpu);
+  gpu.requestAdapter = (options = {}) => request({ ...options, featureLevel });
+  installWebGpuGlobals(dawn.globals, gpu);
+  try {
+    // Registers the 'webgpu' backend only if navigator.gpu exists when it loads: hence last.
+    await import('@tensorflow/tfjs-backend-webgpu');
+  } catch (err) {
+    throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
+  }
+  return { dawnBackend, featureLevel, ...describeAdapter(adapter), skipped };
+}
+
+/** Dawn's bindings (the optional `webgpu` package). */
+async function importDawn(): Promise<DawnModule> {
+  // @ts-ignore optional dependency (Dawn bindings); typed by DawnModule
+  return (await import('webgpu')) as DawnModule;
+}
+
+/**
+ * The first Dawn backend of `choice` that gives an adapter (Vulkan, then OpenGL ES for `auto`), with the reasons the
+ * ones before it failed; or every reason when none does. Shared by {@link loadWebGpu} and {@link probeWebGpu}.
+ */
+async function findAdapter(
+  dawn: DawnModule,
+  choice: DawnBackendChoice,
+): Promise<{ gpu: DawnGpu; adapter: DawnAdapter; dawnBackend: 'vulkan' | 'opengles'; featureLevel: 'core' | 'compatibility'; skipped: string[] } | { skipped: string[] }> {
   const skipped: string[] = [];
   for (const dawnBackend of choice === 'auto' ? (['vulkan', 'opengles'] as const) : [choice]) {
     const featureLevel = FEATURE_LEVEL[dawnBackend];
     // Mesa's EGL without a display: the surfaceless platform (read by EGL when Dawn opens it, so set it first).
     if (dawnBackend === 'opengles' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-    let gpu: DawnGpu;
-    let adapter: DawnAdapter | null;
     try {
-      gpu = dawn.create([`backend=${dawnBackend}`]);
-      adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel });
+      const gpu = dawn.create([`backend=${dawnBackend}`]);
+      const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel });
+      if (adapter) return { gpu, adapter, dawnBackend, featureLevel, skipped };
+      skipped.push(`${dawnBackend}: no adapter`);
     } catch (err) {
       skipped.push(`${dawnBackend}: ${reasonOf(err)}`);
-      continue;
     }
-    if (!adapter) {
-      skipped.push(`${dawnBackend}: no adapter`);
-      continue;
-    }
-    const request = gpu.requestAdapter.bind(gpu);
-    gpu.requestAdapter = (options = {}) => request({ ...options, featureLevel });
-    installWebGpuGlobals(dawn.globals, gpu);
-    try {
-      // Registers the 'webgpu' backend only if navigator.gpu exists when it loads: hence last.
-      await import('@tensorflow/tfjs-backend-webgpu');
-    } catch (err) {
-      throw new BackendError('webgpu', `a package is missing: ${reasonOf(err)}`, WEBGPU_INSTALL_HINT);
-    }
-    return { dawnBackend, featureLevel, ...describeAdapter(adapter), skipped };
   }
-  throw new BackendError('webgpu', `Dawn found no WebGPU adapter (${skipped.join('; ')})`, ADAPTER_HINT);
+  return { skipped };
 }
 
 /** What an adapter says of itself: names, whether it is software, and {@link LIMIT_NAMES}. */
@@ -134,24 +147,13 @@ function describeAdapter(adapter: DawnAdapter): Omit<WebGpuAdapter, 'dawnBackend
 export async function probeWebGpu(choice: DawnBackendChoice = 'auto'): Promise<{ adapter: WebGpuAdapter } | { reason: string }> {
   let dawn: DawnModule;
   try {
-    // @ts-ignore optional dependency (Dawn bindings); typed by DawnModule
-    dawn = (await import('webgpu')) as DawnModule;
+    dawn = await importDawn();
   } catch {
     return { reason: `the webgpu package is not installed (${WEBGPU_INSTALL_HINT})` };
   }
-  const skipped: string[] = [];
-  for (const dawnBackend of choice === 'auto' ? (['vulkan', 'opengles'] as const) : [choice]) {
-    const featureLevel = FEATURE_LEVEL[dawnBackend];
-    if (dawnBackend === 'opengles' && !process.env.EGL_PLATFORM) process.env.EGL_PLATFORM = 'surfaceless';
-    try {
-      const adapter = await dawn.create([`backend=${dawnBackend}`]).requestAdapter({ powerPreference: 'high-performance', featureLevel });
-      if (adapter) return { adapter: { dawnBackend, featureLevel, ...describeAdapter(adapter), skipped } };
-      skipped.push(`${dawnBackend}: no adapter`);
-    } catch (err) {
-      skipped.push(`${dawnBackend}: ${reasonOf(err)}`);
-    }
-  }
-  return { reason: `no adapter (${skipped.join('; ')}); ${ADAPTER_HINT}` };
+  const found = await findAdapter(dawn, choice);
+  if (!('adapter' in found)) return { reason: `no adapter (${found.skipped.join('; ')}); ${ADAPTER_HINT}` };
+  return { adapter: { dawnBackend: found.dawnBackend, featureLevel: found.featureLevel, ...describeAdapter(found.adapter), skipped: found.skipped } };
 }
 
 function installWebGpuGlobals(globals: Record<string, unknown>, gpu: DawnGpu): void {
