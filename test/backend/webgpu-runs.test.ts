@@ -13,12 +13,13 @@
 // they are left out here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeCheckpoint } from '../../lib/train/checkpoint.js';
+import { runInterrupted } from '../interrupt.js';
 
 const bin = new URL('../../bin/splam.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'splam-webgpu-runs-'));
@@ -167,19 +168,7 @@ test('a run interrupted on webgpu resumes on native from its checkpoint and ends
   assert.equal(straight.code, 0, straight.stderr);
   const store = mkdtempSync(join(dir, 'store-resume-'));
   const env = { ...process.env, SPLAM_STORE: store };
-  const child = spawn(process.execPath, [bin, 'run', config, '--json'], { env: { ...env, SPLAM_BACKEND: 'webgpu' } });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (!sent && /splam run: [2-9]\/16/.test(stderr)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, stdout, stderr } = await runInterrupted([bin, 'run', config, '--json'], { ...env, SPLAM_BACKEND: 'webgpu' }, (err) => /splam run: [2-9]\/16/.test(err));
   assert.equal(code, 130, stderr);
   const interrupted = JSON.parse(stdout) as { runId: string; summary: Record<string, number> };
   assert.ok(interrupted.summary['train/steps'] < 16, `stopped early: ${interrupted.summary['train/steps']}`);

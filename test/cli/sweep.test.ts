@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { runInterrupted } from '../interrupt.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -222,20 +223,8 @@ test('Ctrl-C stops launching points and forwards SIGINT: training points stop wi
       eval: { samples: 16, steps: [1], referenceSubsteps: 10, baselines: [] },
     }),
   );
-  const child = spawn(process.execPath, [bin, 'sweep', config, '--set', 'seed=1,2,3', '--parallel', '2', '--json'], { env: { ...process.env, SPLAM_STORE: store } });
-  let stdout = '';
-  let stderr = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    // Both runs exist (and their SIGINT handlers are in place, installed right after the `started` line).
-    if (!sent && (stderr.match(/ started as run /g) ?? []).length === 2) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  // Both runs exist (and their SIGINT handlers are in place, installed right after the `started` line).
+  const { code, stdout, stderr } = await runInterrupted([bin, 'sweep', config, '--set', 'seed=1,2,3', '--parallel', '2', '--json'], { ...process.env, SPLAM_STORE: store }, (err) => (err.match(/ started as run /g) ?? []).length === 2);
   assert.equal(code, 130, stderr);
   const out = JSON.parse(stdout);
   assert.equal(out.interrupted, true);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { runInterrupted } from '../interrupt.js';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,19 +39,7 @@ test('SIGINT stops training with a checkpoint; splam resume finishes with the sa
   assert.equal(straight.code, 0, straight.stderr);
   const want = JSON.parse(straight.stdout).summary['train/loss_final'];
 
-  const child = spawn(process.execPath, [bin, 'run', file, '--json'], { env: { ...process.env, SPLAM_STORE: store } });
-  let stderr = '';
-  let stdout = '';
-  let sent = false;
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (!sent && /splam run: \d+\/400/.test(stderr)) {
-      sent = true;
-      child.kill('SIGINT');
-    }
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const { code, stdout, stderr } = await runInterrupted([bin, 'run', file, '--json'], { ...process.env, SPLAM_STORE: store }, (err) => /splam run: \d+\/400/.test(err));
   assert.equal(code, 130, stderr);
   const interrupted = JSON.parse(stdout);
   assert.equal(interrupted.stopped, true);
