@@ -258,8 +258,8 @@ test(
   },
 );
 
-test('committed student files (written before the w-embedding) load as before: no w_proj, nothing missing', () => {
-  for (const file of ['models/splad-splam-fmnist.ckpt', 'models/splad-lcm-fmnist.ckpt']) {
+test('committed student files (without a w-embedding) load as before: no w_proj, nothing missing', () => {
+  for (const file of ['models/splad-splam-fmnist.ckpt', 'models/splad-lcm-fmnist.ckpt', 'models/splad-splam-matched-fmnist.ckpt', 'models/splad-splam-linear-fmnist.ckpt']) {
     if (!existsSync(file)) continue;
     const ck = readModelFile(file, 'latent-unet');
     assert.equal(ck.meta.wEmbed, undefined);
