@@ -132,7 +132,21 @@ const diagTable = (name: string) => {
 for (const n of ['v-ring2d-lcm-s0', 'v-ring2d-splam-s0', 'v-ring2d-matched-s0', 'v-ring2d-p50-s0', 'v-ring2d-matched-p50-s0', 'v-fmnist-lcm-s0', 'v-fmnist-splam-s0', 'v-fmnist-matched-p50-s0']) diagTable(n);
 
 // Latent tier: FID / precision / recall at 1–8 steps (5,000 samples), the teacher's DDIM on the same noises, the FID curve.
-const LATENT = ['lcm', 'splam', 'matched-p50', 'matched-p50-linear'];
+const LATENT = ['lcm', 'lcm-w', 'splam', 'matched-p50', 'matched-p50-w', 'matched-p50-linear'];
+// A latent row's label: a w-embedding variant names its training range and sampling w from its config (the latent
+// runs use their own range around the table's w, not the toys' U[0, 4]).
+const latentLabel = (v: string, rs: RunRecord[], w?: number) => {
+  const p = rs[0].params as { student?: { wEmbed?: { dim: number; min: number; max: number } }; guidance: { w: number } };
+  const we = p.student?.wEmbed;
+  if (!we || !(we.dim > 0)) return LABEL[v] ?? v;
+  const base = v === 'lcm-w' ? 'LCM (γ ≡ 1)' : v === 'matched-p50-w' ? 'matched + p = 0.5' : (LABEL[v] ?? v);
+  return `${base} + LCM's w-embedding (w ~ U[${we.min}, ${we.max}], sampled at w = ${w ?? p.guidance.w})`;
+};
+/** The further sampling w of a w-embedding run (`eval.w` without the default `guidance.w`). */
+const otherWs = (rs: RunRecord[]) => {
+  const p = rs[0].params as { guidance: { w: number }; eval: { w?: number[] } };
+  return (p.eval.w ?? []).filter((w) => w !== p.guidance.w);
+};
 for (const suffix of ['', '-k100']) {
   const latent = LATENT.filter((v) => groups.has(`fmnist-${v}${suffix}`));
   if (!latent.length) continue;
@@ -147,8 +161,12 @@ for (const suffix of ['', '-k100']) {
   }
   for (const v of latent) {
     const rs = groups.get(`fmnist-${v}${suffix}`)!;
-    out.push(`| ${LABEL[v]} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, `student/steps${n}/${m}`)).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
-    json[`fmnist${suffix}/${v}`] = { k, fid: STEPS.map((n) => mean(rs, `student/steps${n}/fid`)), precision: STEPS.map((n) => mean(rs, `student/steps${n}/precision`)), recall: STEPS.map((n) => mean(rs, `student/steps${n}/recall`)), runs: rs.map((r) => r.id) };
+    // The default sampling w (`student/steps<n>/…`), then each further `eval.w` (`student/w<w>/steps<n>/…`).
+    for (const w of [undefined, ...otherWs(rs)]) {
+      const key = (n: number, m: string) => (w === undefined ? `student/steps${n}/${m}` : `student/w${w}/steps${n}/${m}`);
+      out.push(`| ${latentLabel(v, rs, w)} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, key(n, m))).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
+      json[`fmnist${suffix}/${v}${w === undefined ? '' : `@w${w}`}`] = { k, ...(w === undefined ? {} : { w }), label: latentLabel(v, rs, w), fid: STEPS.map((n) => mean(rs, key(n, 'fid'))), precision: STEPS.map((n) => mean(rs, key(n, 'precision'))), recall: STEPS.map((n) => mean(rs, key(n, 'recall'))), runs: rs.map((r) => r.id) };
+    }
   }
   out.push(`\n**FID at 4 steps (1,000 samples) over training, k = ${k}**, mean over seeds\n`);
   const curveOf = (v: string) => {
@@ -163,9 +181,32 @@ for (const suffix of ['', '-k100']) {
     const steps = curves[0][1]!.steps;
     out.push(`| method | ${steps.join(' | ')} |`);
     out.push(`|---|${steps.map(() => '--:').join('|')}|`);
-    for (const [v, c] of curves) out.push(`| ${LABEL[v]} | ${c!.fid.map(fmt).join(' | ')} |`);
+    for (const [v, c] of curves) out.push(`| ${latentLabel(v, groups.get(`fmnist-${v}${suffix}`)!)} | ${c!.fid.map(fmt).join(' | ')} |`);
     if (suffix === '') json.curves = Object.fromEntries(curves);
     else json[`curves${suffix}`] = Object.fromEntries(curves);
+  }
+  // Issue 14's latent goals: 4-step FID ÷ the teacher's DDIM-50 FID (this store's teacher run, else the one recorded
+  // in --json) and ÷ LCM's; the first curve step at or below LCM's final curve FID, against LCM's own first such step.
+  const lcmRows = groups.get(`fmnist-lcm${suffix}`);
+  const earlierTeacher = arg('--json') && existsSync(arg('--json')!) ? (JSON.parse(readFileSync(arg('--json')!, 'utf8'))['fmnist/teacher-ddim'] as { steps50?: { fid?: number }; run?: string } | undefined) : undefined;
+  const teacher50 = teacherRun && typeof teacherRun.summary['teacher_ddim_w_1/steps50/fid'] === 'number' ? { fid: teacherRun.summary['teacher_ddim_w_1/steps50/fid'] as number, run: teacherRun.id } : earlierTeacher?.steps50?.fid ? { fid: earlierTeacher.steps50.fid, run: earlierTeacher.run } : undefined;
+  const lcmCurve = curves.find(([v]) => v === 'lcm')?.[1];
+  if (lcmRows) {
+    const lcm4 = mean(lcmRows, 'student/steps4/fid')!.m;
+    const lcmFinal = lcmCurve?.fid[lcmCurve.fid.length - 1];
+    const firstAtOrBelow = (c: { steps: number[]; fid: number[] } | undefined) => (c && lcmFinal !== undefined ? (c.steps.find((st, i) => c.fid[i] <= lcmFinal) ?? null) : undefined);
+    out.push(`\n**Goals, k = ${k}**: 4-step FID (5,000 samples) ÷ the teacher's DDIM-50 FID${teacher50 ? ` (${fmt(teacher50.fid)}, run ${teacher50.run})` : ''} and ÷ LCM's 4-step FID (${fmt(lcm4)}); first curve step with FID ≤ LCM's final curve FID (${lcmFinal === undefined ? '—' : fmt(lcmFinal)}; "none" = not within the run)\n`);
+    out.push('| method | 4-step FID | ÷ teacher DDIM-50 | ÷ LCM | first step ≤ LCM final |');
+    out.push('|---|--:|--:|--:|--:|');
+    for (const v of latent) {
+      const rs = groups.get(`fmnist-${v}${suffix}`)!;
+      const f4 = mean(rs, 'student/steps4/fid');
+      if (!f4) continue;
+      const reach = firstAtOrBelow(curves.find(([x]) => x === v)?.[1]);
+      const goal = { fid4: f4.m, overTeacher50: teacher50 ? f4.m / teacher50.fid : null, overLcm: f4.m / lcm4, firstStepAtLcmFinal: reach ?? null, lcmFinalCurveFid: lcmFinal ?? null, teacherRun: teacher50?.run ?? null };
+      json[`fmnist${suffix}/goals/${v}`] = goal;
+      out.push(`| ${latentLabel(v, rs)} | ${fmt(f4.m)} | ${goal.overTeacher50 === null ? '—' : fmt(goal.overTeacher50)} | ${fmt(goal.overLcm)} | ${reach === undefined ? '—' : reach === null ? 'none' : reach} |`);
+    }
   }
 }
 // The ratio summary: one row per toy setting (data, skip, budget, lr), a column per main variant: ratio 2 / 4 steps.

@@ -2,7 +2,7 @@
 # The SPLAM-variant study of README §3.1: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
-#   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-k100|all   [--dry-run]
+#   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-wembed|latent-k100|all   [--dry-run]
 # Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
 # Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
 set -euo pipefail
@@ -73,6 +73,13 @@ case " $PHASE " in *" latent-linear "*|*" all "*)
   # The matched view with the DDIM-exact linear σ_γ: every γ < 1 input is then exactly the teacher's DDIM point at t_γ.
   for s in 0 1; do
     lines+=("v-fmnist-matched-p50-linear-s$s|experiments/splad-splam-fmnist.json|${V[matched-p50-linear]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-matched-p50-linear-s$s.ckpt\"")
+  done ;; esac
+case " $PHASE " in *" latent-wembed "*|*" all "*)
+  # LCM's w-embedding on the latents: LCM and matched p = 0.5 with `student.wEmbed`, w ~ U[0, 2] around the table's
+  # w = 1 (the latent teacher's 50-step FID is best near w = 1: 40.3 / 23.3 / 25.4 / 36.2 at w = 0 / 1 / 2 / 4, README §4),
+  # the teacher guided per sample; sampled at guidance.w = 1 (student/steps<n>/…) and at eval.w = 2 (student/w2/steps<n>/…).
+  for vs in lcm:0 matched-p50:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-w-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":2} --set eval.w=[2] --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-w-s$s.ckpt\"")
   done ;; esac
 case " $PHASE " in *" latent-k100 "*|*" all "*)
   # The same at skip k = 100 (10 grid points), where the paper's motivation says sub-paths should help most.
