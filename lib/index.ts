@@ -81,9 +81,9 @@ export { loadDistillRun, type LoadedDistillRun } from './experiments/load-run.js
 export { analyzeSubPaths, type SubPathAnalysis } from './experiments/subpath-analysis.js';
 export { mixtureFromConfig, scheduleFromConfig } from './experiments/mixture-config.js';
 export { loadAutoencoder, readModelFile } from './experiments/model-files.js';
-export type { DistillEval } from './experiments/distill.js';
-export type { ImageEvalResult } from './experiments/image-eval.js';
-export type { SolverComparisonResult } from './experiments/solver-comparison.js';
+export type { DistillEval } from './experiments/distill/run.js';
+export type { ImageEvalResult } from './experiments/image-eval/run.js';
+export type { SolverComparisonResult } from './experiments/solver-comparison/run.js';
 
 // The run store.
 export { openStore, defaultStoreDir, withRun, flattenParams, compareMetric, parseFilter } from './track/index.js';

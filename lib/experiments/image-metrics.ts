@@ -6,7 +6,7 @@
  *   - improved precision / recall (k = 3) against the first n test images, n = the number of generated images,
  *     so both manifolds are estimated from sets of the same size — lib/metrics/precision-recall.ts.
  * FID from n generated images is biased upwards for small n: compare only numbers with the same n, and beside the
- * data's own floor at that n (n training images scored the same way; lib/experiments/image-eval.ts).
+ * data's own floor at that n (n training images scored the same way; lib/experiments/image-eval/run.ts).
  *
  * Networks run on the active backend; results come to the host with `await t.data()` only (scoring, decoding and
  * encoding are async), so all of this runs on tfjs's WebGPU backend in Node, which cannot read synchronously.

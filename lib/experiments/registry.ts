@@ -7,14 +7,14 @@ import type { ExperimentKind } from './kind.js';
 
 /** Lazily loaded kinds (tfjs-heavy modules are imported only when a kind runs). */
 export const EXPERIMENT_KINDS: Record<string, () => Promise<ExperimentKind>> = {
-  'solver-comparison': async () => (await import('./solver-comparison-kind.js')).solverComparisonKind,
-  distill: async () => (await import('./distill-kind.js')).distillKind,
-  teacher: async () => (await import('./teacher-kind.js')).teacherKind,
-  classifier: async () => (await import('./classifier-kind.js')).classifierKind,
-  autoencoder: async () => (await import('./autoencoder-kind.js')).autoencoderKind,
-  'latent-teacher': async () => (await import('./latent-teacher-kind.js')).latentTeacherKind,
-  splad: async () => (await import('./splad-kind.js')).spladKind,
-  'image-eval': async () => (await import('./image-eval-kind.js')).imageEvalKind,
+  'solver-comparison': async () => (await import('./solver-comparison/index.js')).solverComparisonKind,
+  distill: async () => (await import('./distill/index.js')).distillKind,
+  teacher: async () => (await import('./teacher/index.js')).teacherKind,
+  classifier: async () => (await import('./classifier/index.js')).classifierKind,
+  autoencoder: async () => (await import('./autoencoder/index.js')).autoencoderKind,
+  'latent-teacher': async () => (await import('./latent-teacher/index.js')).latentTeacherKind,
+  splad: async () => (await import('./splad/index.js')).spladKind,
+  'image-eval': async () => (await import('./image-eval/index.js')).imageEvalKind,
 };
 
 export const EXPERIMENT_KIND_NAMES = Object.keys(EXPERIMENT_KINDS);

@@ -9,7 +9,7 @@
  *              → conv3 C₁ → SiLU → nearest 2× → [B, 28, 28, C₁] → conv3 C₁ → SiLU → conv3 1 = x̂ (linear output)
  *
  * Deterministic (an autoencoder, not a VAE): the latent is kept tame by a small L2 penalty on z instead of SD's KL
- * term (see lib/experiments/autoencoder.ts). The diffusion model works on z·s with the scaling factor
+ * term (see lib/experiments/autoencoder/run.ts). The diffusion model works on z·s with the scaling factor
  * s = 1/std(z) over a batch of training latents ({@link latentScale}), as Stable Diffusion's `scaling_factor`
  * (0.18215 for SD v1.5) was chosen: the scaled latents have unit variance.
  *

@@ -174,7 +174,7 @@ export interface Figure {
 
 /**
  * A row of a few-step evaluation as the figures read it: a method sampled with `steps` steps and its metrics by name.
- * lib/experiments/distill.ts `EvalRow` (the `evaluateDistill` rows) is one.
+ * lib/experiments/distill/run.ts `EvalRow` (the `evaluateDistill` rows) is one.
  */
 export interface EvalRow {
   method: string;
@@ -184,7 +184,7 @@ export interface EvalRow {
 
 /**
  * A row of the exact-teacher solver comparison as the figures read it: the same-noise error of `solver` on a
- * `spacing` grid at `steps` steps (`nfe` network evaluations). lib/experiments/solver-comparison.ts
+ * `spacing` grid at `steps` steps (`nfe` network evaluations). lib/experiments/solver-comparison/run.ts
  * `SolverComparisonRow` is one.
  */
 export interface SolverComparisonRow {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../lib/config.js';
 import type { ImageSet } from '../../lib/data/fashion-mnist.js';
 import { makeRng } from '../../lib/data/rng.js';
-import { autoencoderSchema, autoencoderStep, encodeAutoencoderCheckpoint, restoreAutoencoder, scaleOver, setupAutoencoder, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder.js';
+import { autoencoderSchema, autoencoderStep, encodeAutoencoderCheckpoint, restoreAutoencoder, scaleOver, setupAutoencoder, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder/run.js';
 import { ConfigError } from '../../lib/errors.js';
 import { disposeParams, flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';

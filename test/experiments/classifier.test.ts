@@ -18,7 +18,7 @@ import {
   restoreClassifier,
   setupClassifier,
   type ClassifierExperimentConfig,
-} from '../../lib/experiments/classifier.js';
+} from '../../lib/experiments/classifier/run.js';
 import { runConfigFile } from '../../lib/experiments/runner.js';
 import { CHECKPOINT_NAME } from '../../lib/experiments/kind.js';
 import { ConfigError } from '../../lib/errors.js';

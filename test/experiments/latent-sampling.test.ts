@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../../lib/data/rng.js';
 import { makeSchedule } from '../../lib/diffusion/schedules.js';
-import { slug } from '../../lib/experiments/image-eval.js';
+import { slug } from '../../lib/experiments/image-eval/run.js';
 import { latentNoise, sameNoiseError, sampleAll, studentSampler, teacherSampler } from '../../lib/experiments/latent-sampling.js';
 import { disposeParams } from '../../lib/nn/params.js';
 import { makeUnet } from '../../lib/nn/unet.js';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config.js';
 import { fashionMnistDir } from '../../lib/data/fashion-mnist.js';
-import { disposeLatentTeacher, encodeLatentTeacherCheckpoint, latentTeacherSchema, latentTeacherStep, restoreLatentTeacher, setupLatentTeacher } from '../../lib/experiments/latent-teacher.js';
+import { disposeLatentTeacher, encodeLatentTeacherCheckpoint, latentTeacherSchema, latentTeacherStep, restoreLatentTeacher, setupLatentTeacher } from '../../lib/experiments/latent-teacher/run.js';
 import { flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';
 

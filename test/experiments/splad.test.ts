@@ -15,8 +15,8 @@ import { fashionMnistDir, type ImageSet } from '../../lib/data/fashion-mnist.js'
 import { guided, NULL_LABEL } from '../../lib/diffusion/guidance.js';
 import { ConfigError } from '../../lib/errors.js';
 import { loadLatentUnet, readModelFile, type AutoencoderMeta, type LatentUnetMeta } from '../../lib/experiments/model-files.js';
-import { spladSchema, type SpladConfig } from '../../lib/experiments/splad-config.js';
-import { disposeSplad, encodeSpladCheckpoint, restoreSplad, setupSplad, spladEvalWs, spladStep, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad.js';
+import { spladSchema, type SpladConfig } from '../../lib/experiments/splad/config.js';
+import { disposeSplad, encodeSpladCheckpoint, restoreSplad, setupSplad, spladEvalWs, spladStep, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
 import type { LatentEvalRow } from '../../lib/experiments/latent-sampling.js';
 import { makeAutoencoder } from '../../lib/nn/autoencoder.js';
 import { guidedNetDenoiser, netDenoiser } from '../../lib/nn/eps-net.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runConfigFile } from '../../lib/experiments/runner.js';
-import { spladSummaryOf } from '../../lib/experiments/splad.js';
+import { spladSummaryOf } from '../../lib/experiments/splad/run.js';
 import { openStore } from '../../lib/track/index.js';
 import { curveGroups, writeRunReport } from '../../lib/report/build.js';
 import { experimentHeadlineOf, headlineOf } from '../../lib/report/headline.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { EvalRow } from '../../lib/experiments/distill.js';
-import type { SolverComparisonRow } from '../../lib/experiments/solver-comparison.js';
+import type { EvalRow } from '../../lib/experiments/distill/run.js';
+import type { SolverComparisonRow } from '../../lib/experiments/solver-comparison/run.js';
 import { qualityRowsFromEval, qualityRowsFromSolverComparison, qualityVsStepsFigure } from '../../lib/viz/quality.js';
 import type { ScatterTrace } from '../../lib/viz/types.js';
 import { assertArgumentError } from '../helpers.js';

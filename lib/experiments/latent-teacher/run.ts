@@ -12,26 +12,26 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { imageDataSchema } from './image-data.js';
-import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
-import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
-import { NULL_LABEL } from '../diffusion/guidance.js';
-import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
-import { perSample } from '../diffusion/types.js';
-import type { Autoencoder } from '../nn/autoencoder.js';
-import { emaUpdate } from '../nn/ema.js';
-import { copyParams, countParams, disposeParams } from '../nn/params.js';
-import { makeUnet, type Unet } from '../nn/unet.js';
-import { Adam, type LazyStepResult } from '../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { imageGridPng } from '../viz/image-grid.js';
-import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from './classifier.js';
-import { encodeImages, makeReference } from './image-metrics.js';
-import { evaluateSampler, formatLatentRows, latentNoise, teacherSampler, type LatentEvalRow } from './latent-sampling.js';
-import { scheduleFromConfig, scheduleSchema } from './mixture-config.js';
-import { exportModel, loadAutoencoder, readModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './kind.js';
-import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import { imageDataSchema } from '../image-data.js';
+import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../../data/fashion-mnist.js';
+import { makeRng, restoreRng, type Rng, type RngState } from '../../data/rng.js';
+import { NULL_LABEL } from '../../diffusion/guidance.js';
+import { makeSchedule, type Schedule } from '../../diffusion/schedules.js';
+import { perSample } from '../../diffusion/types.js';
+import type { Autoencoder } from '../../nn/autoencoder.js';
+import { emaUpdate } from '../../nn/ema.js';
+import { copyParams, countParams, disposeParams } from '../../nn/params.js';
+import { makeUnet, type Unet } from '../../nn/unet.js';
+import { Adam, type LazyStepResult } from '../../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../../train/checkpoint.js';
+import { imageGridPng } from '../../viz/image-grid.js';
+import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from '../classifier/run.js';
+import { encodeImages, makeReference } from '../image-metrics.js';
+import { evaluateSampler, formatLatentRows, latentNoise, teacherSampler, type LatentEvalRow } from '../latent-sampling.js';
+import { scheduleFromConfig, scheduleSchema } from '../mixture-config.js';
+import { exportModel, loadAutoencoder, readModelFile } from '../model-files.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
+import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
 
 export const unetArchitectureSchema = z
   .object({

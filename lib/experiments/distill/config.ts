@@ -7,15 +7,15 @@
  * Each default is the official SPLAM code's unless its comment says otherwise.
  */
 import { z } from 'zod';
-import type { SolverGrid } from '../splam/grid.js';
-import type { SplamObjective } from '../splam/objective.js';
-import { DEFAULT_HUBER_C } from '../splam/loss.js';
-import { DEFAULT_EMA_MU } from '../nn/ema.js';
-import { SIGMA_GAMMA_FORMS } from '../splam/sl-ode.js';
-import { CONDITIONINGS } from '../splam/consistency.js';
-import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
-import { dataSchema, guidanceSchema } from './mixture-data.js';
-import { scheduleSchema } from './mixture-config.js';
+import type { SolverGrid } from '../../splam/grid.js';
+import type { SplamObjective } from '../../splam/objective.js';
+import { DEFAULT_HUBER_C } from '../../splam/loss.js';
+import { DEFAULT_EMA_MU } from '../../nn/ema.js';
+import { SIGMA_GAMMA_FORMS } from '../../splam/sl-ode.js';
+import { CONDITIONINGS } from '../../splam/consistency.js';
+import { TIMESTEP_SPACINGS } from '../../splam/sampler.js';
+import { dataSchema, guidanceSchema } from '../mixture-data.js';
+import { scheduleSchema } from '../mixture-config.js';
 
 const rampSchema = z.object({ from: z.number().min(0).max(1), to: z.number().min(0).max(1) }).strict();
 

@@ -1,6 +1,6 @@
 /** `kind: "latent-teacher"` for `splam run`. */
-import { latentTeacherSchema, runLatentTeacher } from './latent-teacher.js';
-import { defineKind } from './kind.js';
+import { latentTeacherSchema, runLatentTeacher } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const latentTeacherKind = defineKind({
   schema: latentTeacherSchema,

@@ -1,6 +1,6 @@
 /** `kind: "solver-comparison"` for `splam run`: runs the comparison and records every cell in the run. */
-import { defineKind } from './kind.js';
-import { formatSolverTable, runSolverComparison, solverComparisonSchema } from './solver-comparison.js';
+import { defineKind } from '../kind.js';
+import { formatSolverTable, runSolverComparison, solverComparisonSchema } from './run.js';
 
 export const solverComparisonKind = defineKind({
   schema: solverComparisonSchema,

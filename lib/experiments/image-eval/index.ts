@@ -1,6 +1,6 @@
 /** `kind: "image-eval"` for `splam run`. */
-import { imageEvalSchema, runImageEval } from './image-eval.js';
-import { defineKind } from './kind.js';
+import { imageEvalSchema, runImageEval } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const imageEvalKind = defineKind({
   schema: imageEvalSchema,

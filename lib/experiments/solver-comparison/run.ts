@@ -7,13 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { makeMixture, mixtureDenoiser } from '../analytic/mixture.js';
-import { makeRng } from '../data/rng.js';
-import { timeGrid, SPACINGS, type Spacing } from '../diffusion/grids.js';
-import { makeSchedule } from '../diffusion/schedules.js';
-import { NFE_PER_STEP, SOLVERS, type SolverName } from '../diffusion/solvers/index.js';
-import { perSampleRmsAsync, stat, type ErrorStat } from '../metrics/per-sample.js';
-import { mixtureFromConfig, mixtureSchema, scheduleFromConfig, scheduleSchema } from './mixture-config.js';
+import { makeMixture, mixtureDenoiser } from '../../analytic/mixture.js';
+import { makeRng } from '../../data/rng.js';
+import { timeGrid, SPACINGS, type Spacing } from '../../diffusion/grids.js';
+import { makeSchedule } from '../../diffusion/schedules.js';
+import { NFE_PER_STEP, SOLVERS, type SolverName } from '../../diffusion/solvers/index.js';
+import { perSampleRmsAsync, stat, type ErrorStat } from '../../metrics/per-sample.js';
+import { mixtureFromConfig, mixtureSchema, scheduleFromConfig, scheduleSchema } from '../mixture-config.js';
 
 const TRAINING_FREE = ['ddim', 'euler', 'heun', 'dpmpp2m'] as const satisfies readonly SolverName[];
 

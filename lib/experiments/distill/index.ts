@@ -1,7 +1,7 @@
 /** `kind: "distill"` for `splam run`. */
-import { distillSchema } from './distill-config.js';
-import { runDistill } from './distill.js';
-import { defineKind } from './kind.js';
+import { distillSchema } from './config.js';
+import { runDistill } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const distillKind = defineKind({
   schema: distillSchema,

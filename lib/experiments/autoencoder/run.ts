@@ -12,19 +12,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { imageDataSchema } from './image-data.js';
-import { EpochBatcher, gatherRows, loadFashionMnist, shuffledIndices, type ImageSet } from '../data/fashion-mnist.js';
-import { makeRng } from '../data/rng.js';
-import { latentScale, makeAutoencoder, mapBatched, type Autoencoder } from '../nn/autoencoder.js';
-import { countParams, disposeParams } from '../nn/params.js';
-import { Adam, type LazyStepResult } from '../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { imageGridPng } from '../viz/image-grid.js';
-import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from './classifier.js';
-import { makeReference, scoreImages } from './image-metrics.js';
-import { exportModel } from './model-files.js';
-import type { ExperimentContext, KindResult } from './kind.js';
-import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import { imageDataSchema } from '../image-data.js';
+import { EpochBatcher, gatherRows, loadFashionMnist, shuffledIndices, type ImageSet } from '../../data/fashion-mnist.js';
+import { makeRng } from '../../data/rng.js';
+import { latentScale, makeAutoencoder, mapBatched, type Autoencoder } from '../../nn/autoencoder.js';
+import { countParams, disposeParams } from '../../nn/params.js';
+import { Adam, type LazyStepResult } from '../../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../../train/checkpoint.js';
+import { imageGridPng } from '../../viz/image-grid.js';
+import { learningRate, loadClassifier, lrScheduleSchema, readClassifierCheckpoint } from '../classifier/run.js';
+import { makeReference, scoreImages } from '../image-metrics.js';
+import { exportModel } from '../model-files.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
+import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
 
 export const autoencoderSchema = z
   .object({

@@ -1,6 +1,6 @@
 /** `kind: "classifier"` for `splam run`. */
-import { classifierSchema, runClassifier } from './classifier.js';
-import { defineKind } from './kind.js';
+import { classifierSchema, runClassifier } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const classifierKind = defineKind({
   schema: classifierSchema,

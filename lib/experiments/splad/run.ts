@@ -10,35 +10,35 @@
  */
 import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { LazyStepResult } from '../train/adam.js';
-import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
-import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
-import type { ClassCond } from '../diffusion/guidance.js';
-import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
-import type { Denoiser } from '../diffusion/types.js';
-import { ConfigError } from '../errors.js';
-import type { Autoencoder } from '../nn/autoencoder.js';
-import { guidedNetDenoiser, netGammaModel } from '../nn/eps-net.js';
-import { copyParams, countParams, disposeParams } from '../nn/params.js';
-import { makeUnet, type Unet } from '../nn/unet.js';
-import { probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
-import type { SplamObjective } from '../splam/objective.js';
-import { Adam } from '../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
-import { loadClassifier, readClassifierCheckpoint } from './classifier.js';
-import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf } from './distill-config.js';
-import { splamDiagnostics, splamUpdate } from '../splam/update.js';
-import { studentMap } from '../splam/consistency.js';
-import { dataEndProbe, type FlowMap } from '../splam/trajectory-error.js';
-import { ddim } from '../diffusion/solvers/ddim.js';
-import { isLcm } from '../splam/gamma.js';
-import { makeReference } from './image-metrics.js';
-import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from './latent-sampling.js';
-import { gridByClass, latentSet } from './latent-teacher.js';
-import { exportModel, loadAutoencoder, loadLatentUnet, readModelFile, type LatentUnetMeta } from './model-files.js';
-import type { ExperimentContext, KindResult } from './kind.js';
-import type { SpladConfig } from './splad-config.js';
-import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import type { LazyStepResult } from '../../train/adam.js';
+import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../../data/fashion-mnist.js';
+import { makeRng, restoreRng, type Rng, type RngState } from '../../data/rng.js';
+import type { ClassCond } from '../../diffusion/guidance.js';
+import { makeSchedule, type Schedule } from '../../diffusion/schedules.js';
+import type { Denoiser } from '../../diffusion/types.js';
+import { ConfigError } from '../../errors.js';
+import type { Autoencoder } from '../../nn/autoencoder.js';
+import { guidedNetDenoiser, netGammaModel } from '../../nn/eps-net.js';
+import { copyParams, countParams, disposeParams } from '../../nn/params.js';
+import { makeUnet, type Unet } from '../../nn/unet.js';
+import { probeTimes, solverGrid, type SolverGrid } from '../../splam/grid.js';
+import type { SplamObjective } from '../../splam/objective.js';
+import { Adam } from '../../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../../train/checkpoint.js';
+import { loadClassifier, readClassifierCheckpoint } from '../classifier/run.js';
+import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf } from '../distill/config.js';
+import { splamDiagnostics, splamUpdate } from '../../splam/update.js';
+import { studentMap } from '../../splam/consistency.js';
+import { dataEndProbe, type FlowMap } from '../../splam/trajectory-error.js';
+import { ddim } from '../../diffusion/solvers/ddim.js';
+import { isLcm } from '../../splam/gamma.js';
+import { makeReference } from '../image-metrics.js';
+import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from '../latent-sampling.js';
+import { gridByClass, latentSet } from '../latent-teacher/run.js';
+import { exportModel, loadAutoencoder, loadLatentUnet, readModelFile, type LatentUnetMeta } from '../model-files.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
+import type { SpladConfig } from './config.js';
+import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
 
 interface SpladMeta {
   kind: 'splad';
@@ -164,7 +164,7 @@ export function spladStep(s: SpladState, c: SpladConfig): LazyStepResult {
 }
 
 /**
- * The run's diagnostics (config `diagnostics`), as for the mixtures (lib/experiments/distill.ts
+ * The run's diagnostics (config `diagnostics`), as for the mixtures (lib/experiments/distill/run.ts
  * `distillDiagnostics`): {@link splamDiagnostics} on a batch of a stream of its own, and the γ = 1 one-jump error
  * of the online student against the teacher's own PF-ODE solution (guided DDIM along the 50-point training grid,
  * the solver the objective distils), in latent units (RMS per element), from fixed noises.

@@ -6,35 +6,35 @@
  * config's `guidance.w`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { onHost } from '../backend/reads.js';
-import { makeRng, restoreRng, type Rng, type RngState } from '../data/rng.js';
-import { guided, type ClassCond } from '../diffusion/guidance.js';
-import { timeGrid } from '../diffusion/grids.js';
-import { makeSchedule, type Schedule } from '../diffusion/schedules.js';
-import { SOLVERS } from '../diffusion/solvers/index.js';
-import type { Denoiser } from '../diffusion/types.js';
-import { evaluateSamples, type SampleMetrics } from '../metrics/index.js';
-import { netDenoiser, netGammaModel } from '../nn/eps-net.js';
-import { makeMlp, type Mlp } from '../nn/mlp.js';
-import { copyParams, countParams, disposeParams, type ParamSet } from '../nn/params.js';
-import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../splam/grid.js';
-import type { SplamObjective } from '../splam/objective.js';
-import type { GammaEpsModel } from '../diffusion/types.js';
-import { splamDiagnostics, splamUpdate } from '../splam/update.js';
-import { isLcm } from '../splam/gamma.js';
-import { lcmSample, lcmTimesteps } from '../splam/sampler.js';
-import { studentMap } from '../splam/consistency.js';
-import { dataEndErrors, dataEndProbe, referenceFlow } from '../splam/trajectory-error.js';
-import { Adam } from '../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
-import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfig } from './distill-config.js';
-import { makeExperimentData, type ExperimentData } from './mixture-data.js';
-import { evalNoise } from './eval-noise.js';
-import { loadNet, readNetCheckpoint } from '../train/net-checkpoint.js';
-import type { ExperimentContext, KindResult } from './kind.js';
-import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
-import type { LazyStepResult } from '../train/adam.js';
-import type { LoopResult } from '../train/loop.js';
+import { onHost } from '../../backend/reads.js';
+import { makeRng, restoreRng, type Rng, type RngState } from '../../data/rng.js';
+import { guided, type ClassCond } from '../../diffusion/guidance.js';
+import { timeGrid } from '../../diffusion/grids.js';
+import { makeSchedule, type Schedule } from '../../diffusion/schedules.js';
+import { SOLVERS } from '../../diffusion/solvers/index.js';
+import type { Denoiser } from '../../diffusion/types.js';
+import { evaluateSamples, type SampleMetrics } from '../../metrics/index.js';
+import { netDenoiser, netGammaModel } from '../../nn/eps-net.js';
+import { makeMlp, type Mlp } from '../../nn/mlp.js';
+import { copyParams, countParams, disposeParams, type ParamSet } from '../../nn/params.js';
+import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../../splam/grid.js';
+import type { SplamObjective } from '../../splam/objective.js';
+import type { GammaEpsModel } from '../../diffusion/types.js';
+import { splamDiagnostics, splamUpdate } from '../../splam/update.js';
+import { isLcm } from '../../splam/gamma.js';
+import { lcmSample, lcmTimesteps } from '../../splam/sampler.js';
+import { studentMap } from '../../splam/consistency.js';
+import { dataEndErrors, dataEndProbe, referenceFlow } from '../../splam/trajectory-error.js';
+import { Adam } from '../../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../../train/checkpoint.js';
+import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfig } from './config.js';
+import { makeExperimentData, type ExperimentData } from '../mixture-data.js';
+import { evalNoise } from '../eval-noise.js';
+import { loadNet, readNetCheckpoint } from '../../train/net-checkpoint.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
+import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
+import type { LazyStepResult } from '../../train/adam.js';
+import type { LoopResult } from '../../train/loop.js';
 
 
 interface DistillMeta {

@@ -1,6 +1,6 @@
 /** `kind: "teacher"` for `splam run`. */
-import { defineKind } from './kind.js';
-import { runTeacher, teacherSchema } from './teacher.js';
+import { defineKind } from '../kind.js';
+import { runTeacher, teacherSchema } from './run.js';
 
 export const teacherKind = defineKind({
   schema: teacherSchema,

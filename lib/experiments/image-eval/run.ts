@@ -14,20 +14,20 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { gatherRows, loadFashionMnist, shuffledIndices } from '../data/fashion-mnist.js';
-import { makeRng } from '../data/rng.js';
-import { makeSchedule } from '../diffusion/schedules.js';
-import { ConfigError } from '../errors.js';
-import { mapBatched } from '../nn/autoencoder.js';
-import { disposeParams } from '../nn/params.js';
-import type { Unet } from '../nn/unet.js';
-import { solverGrid } from '../splam/grid.js';
-import { loadClassifier, readClassifierCheckpoint } from './classifier.js';
-import { makeReference, scoreImages, type ImageScore } from './image-metrics.js';
-import { evaluateSampler, formatLatentRows, latentNoise, markdownLatentRows, studentSampler, teacherSampler, type LatentEvalRow, type LatentSampler } from './latent-sampling.js';
-import { gridByClass } from './latent-teacher.js';
-import { loadAutoencoder, loadLatentUnet, readModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './kind.js';
+import { gatherRows, loadFashionMnist, shuffledIndices } from '../../data/fashion-mnist.js';
+import { makeRng } from '../../data/rng.js';
+import { makeSchedule } from '../../diffusion/schedules.js';
+import { ConfigError } from '../../errors.js';
+import { mapBatched } from '../../nn/autoencoder.js';
+import { disposeParams } from '../../nn/params.js';
+import type { Unet } from '../../nn/unet.js';
+import { solverGrid } from '../../splam/grid.js';
+import { loadClassifier, readClassifierCheckpoint } from '../classifier/run.js';
+import { makeReference, scoreImages, type ImageScore } from '../image-metrics.js';
+import { evaluateSampler, formatLatentRows, latentNoise, markdownLatentRows, studentSampler, teacherSampler, type LatentEvalRow, type LatentSampler } from '../latent-sampling.js';
+import { gridByClass } from '../latent-teacher/run.js';
+import { loadAutoencoder, loadLatentUnet, readModelFile } from '../model-files.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
 
 const stepsList = z.array(z.number().int().min(1)).min(1);
 

@@ -7,7 +7,7 @@
  * training images with their labels (no label dropout: the code hard-codes `proportion_empty_prompts = 0`).
  * The LCM baseline is the same config with `objective.gamma = {kind: "fixed", value: 1}` — one objective
  * (lib/splam/objective.ts, shared with `kind: "distill"` through {@link objectiveSchema}).
- * LCM's w-embedding is a switch, off by default: `student.wEmbed` (lib/experiments/distill-config.ts
+ * LCM's w-embedding is a switch, off by default: `student.wEmbed` (lib/experiments/distill/config.ts
  * {@link wEmbedSchema}) trains the student over w ~ U[min, max] (the teacher guided per sample), `guidance.w` is then
  * the default sampling w, and `eval.w` lists further sampling w to report (`student/w<w>/steps<n>/…` keys).
  *
@@ -19,10 +19,10 @@
  * t = 999, γ = 0 (α_t = 0.068); see the run records for what that costs at this budget.
  */
 import { z } from 'zod';
-import { imageDataSchema } from './image-data.js';
-import { TIMESTEP_SPACINGS } from '../splam/sampler.js';
-import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema, wEmbedDimOf, wEmbedSchema } from './distill-config.js';
-import { guidanceSchema } from './mixture-data.js';
+import { imageDataSchema } from '../image-data.js';
+import { TIMESTEP_SPACINGS } from '../../splam/sampler.js';
+import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema, wEmbedDimOf, wEmbedSchema } from '../distill/config.js';
+import { guidanceSchema } from '../mixture-data.js';
 
 export const spladSchema = z
   .object({

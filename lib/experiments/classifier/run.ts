@@ -9,16 +9,16 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../data/fashion-mnist.js';
-import { makeRng } from '../data/rng.js';
-import { ConfigError } from '../errors.js';
-import { applyBatched, crossEntropy, makeClassifier, type Classifier, type ClassifierConfig } from '../nn/classifier.js';
-import { countParams, disposeParams } from '../nn/params.js';
-import { Adam, type LazyStepResult } from '../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../train/checkpoint.js';
-import { writeModelFile } from './model-files.js';
-import type { ExperimentContext, KindResult } from './kind.js';
-import { stoppedResult, trainAsRun, trainingSummary } from './train-run.js';
+import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../../data/fashion-mnist.js';
+import { makeRng } from '../../data/rng.js';
+import { ConfigError } from '../../errors.js';
+import { applyBatched, crossEntropy, makeClassifier, type Classifier, type ClassifierConfig } from '../../nn/classifier.js';
+import { countParams, disposeParams } from '../../nn/params.js';
+import { Adam, type LazyStepResult } from '../../train/adam.js';
+import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../../train/checkpoint.js';
+import { writeModelFile } from '../model-files.js';
+import type { ExperimentContext, KindResult } from '../kind.js';
+import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
 
 /** `constant`: lr throughout. `cosine`: from lr down to final·lr by half a cosine (Loshchilov & Hutter 2017, no restarts). */
 export const lrScheduleSchema = z.discriminatedUnion('kind', [

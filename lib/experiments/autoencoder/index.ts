@@ -1,6 +1,6 @@
 /** `kind: "autoencoder"` for `splam run`. */
-import { autoencoderSchema, runAutoencoder } from './autoencoder.js';
-import { defineKind } from './kind.js';
+import { autoencoderSchema, runAutoencoder } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const autoencoderKind = defineKind({
   schema: autoencoderSchema,

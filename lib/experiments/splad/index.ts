@@ -1,7 +1,7 @@
 /** `kind: "splad"` for `splam run`. */
-import { spladSchema } from './splad-config.js';
-import { runSplad } from './splad.js';
-import { defineKind } from './kind.js';
+import { spladSchema } from './config.js';
+import { runSplad } from './run.js';
+import { defineKind } from '../kind.js';
 
 export const spladKind = defineKind({
   schema: spladSchema,
