@@ -14,7 +14,8 @@
  *   splam                    sub-paths, SL-ODE, the objective, the update, the sampler, error analyses
  *   parallel                 chunked, worker-thread sampling
  *   viz                      figure specs and display (reads rows by shape, never experiments code)
- *   experiments              config schemas and runners of `splam run`
+ *   experiments              `splam run`: one folder per kind (config.ts, run.ts, index.ts; a kind never imports
+ *                            another kind's run.ts or index.ts), the shared runner, sweeps and helpers beside them
  *   notebook, scale, report  what notebooks, sweeps and reports share
  *   cli, index               the `splam` command and the public API
  */
@@ -59,6 +60,14 @@ module.exports = {
       to: { circular: true },
     },
     ...layerRules,
+    {
+      name: 'kind-folders',
+      comment:
+        'an experiment kind (lib/experiments/<kind>/) may use another kind\'s config.ts or model.ts, never its run.ts or index.ts: what two kinds share lives in lib/experiments/ or a lower layer',
+      severity: 'error',
+      from: { path: '^lib/experiments/([^/]+)/' },
+      to: { path: '^lib/experiments/[^/]+/(run|index)\\.ts$', pathNot: '^lib/experiments/$1/' },
+    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -14,7 +14,8 @@ import { makeMixture, mixtureDenoiser } from '../lib/analytic/mixture.js';
 import { makeSchedule } from '../lib/diffusion/schedules.js';
 import { mixtureFromConfig } from '../lib/experiments/mixture-config.js';
 import { parseConfig, readConfigFile } from '../lib/config.js';
-import { formatSolverTable, runSolverComparison, solverComparisonSchema } from '../lib/experiments/solver-comparison/run.js';
+import { solverComparisonSchema } from '../lib/experiments/solver-comparison/config.js';
+import { formatSolverTable, runSolverComparison } from '../lib/experiments/solver-comparison/run.js';
 import { machineInfo, medianMs, pythonWithNumpy, saveResult } from './common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

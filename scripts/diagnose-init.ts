@@ -23,7 +23,7 @@ import type { GammaEpsModel } from '../lib/diffusion/types.js';
 import { makeExperimentData } from '../lib/experiments/mixture-data.js';
 import { loadNet, readNetCheckpoint } from '../lib/train/net-checkpoint.js';
 import { loadAutoencoder, loadLatentUnet, readModelFile } from '../lib/experiments/model-files.js';
-import { latentSet } from '../lib/experiments/latent-teacher/run.js';
+import { latentSet } from '../lib/experiments/latent-sampling.js';
 
 await initBackend();
 const GAMMAS = [0, 0.25, 0.5, 0.75, 1];

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/backend.js';
 import { loadFashionMnist, shuffledIndices, gatherRows, type ImageSet } from '../lib/data/fashion-mnist.js';
 import { makeRng } from '../lib/data/rng.js';
-import { loadClassifier, readClassifierCheckpoint } from '../lib/experiments/classifier/run.js';
+import { loadClassifier, readClassifierCheckpoint } from '../lib/experiments/classifier/model.js';
 import { featureStats, frechetDistance, type GaussianStats } from '../lib/metrics/fid.js';
 import { trace } from '../lib/metrics/linalg.js';
 import { precisionRecall } from '../lib/metrics/precision-recall.js';

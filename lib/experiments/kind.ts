@@ -48,10 +48,11 @@ export interface ExperimentKind<S extends z.ZodType = z.ZodType> {
 }
 
 /**
- * A kind as the registry holds it: typed by its own schema where it is written, the common contract in the table.
- * Sound because `splam run` (lib/experiments/runner.ts) validates a config with the kind's own `schema` before it
- * calls `experimentOf`, `seedOf`, `inputFiles` or `run` with it, so each function only ever sees its schema's output.
+ * A kind without training, typed by its own schema where it is written (training kinds: training-kind.ts
+ * `defineTrainingKind`). The registry holds every kind as `ExperimentKind`; that is sound because `splam run`
+ * (lib/experiments/runner.ts) validates a config with the kind's own `schema` before it calls `experimentOf`,
+ * `seedOf`, `inputFiles` or `run` with it, so each function only ever sees its schema's output.
  */
-export function defineKind<S extends z.ZodType>(kind: ExperimentKind<S>): ExperimentKind {
-  return kind as unknown as ExperimentKind;
+export function defineKind<S extends z.ZodType>(kind: ExperimentKind<S>): ExperimentKind<S> {
+  return kind;
 }

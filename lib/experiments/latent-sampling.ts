@@ -22,7 +22,9 @@ import type { Autoencoder } from '../nn/autoencoder.js';
 import { guidedNetDenoiser, netGammaModel, type EpsNet } from '../nn/eps-net.js';
 import type { SolverGrid } from '../splam/grid.js';
 import { lcmSample, lcmTimesteps, type TimestepSpacing } from '../splam/sampler.js';
-import { decodeLatents, scoreImages, type ImageReference } from './image-metrics.js';
+import type { ImageSet } from '../data/fashion-mnist.js';
+import { imageGridPng } from '../viz/image-grid.js';
+import { decodeLatents, encodeImages, scoreImages, type ImageReference } from './image-metrics.js';
 
 export interface LatentNoise {
   /** x_T, [n, h, w, Z] row-major. */
@@ -193,4 +195,25 @@ export function markdownLatentRows(rows: readonly LatentEvalRow[]): string {
     out.push(`| ${r.method} | ${r.steps} | ${r.nfe} | ${r.fid.toFixed(2)} | ${r.precision.toFixed(3)} | ${r.recall.toFixed(3)} | ${r.sameNoise === undefined ? '—' : r.sameNoise.toFixed(4)} | ${(r.samplePer1000 + r.decodePer1000).toFixed(2)} |`);
   }
   return out.join('\n');
+}
+
+/**
+ * A data set of scaled latents s·E(x) with the images' labels (an ImageSet of shape [N, h, w, Z]), on the host
+ * (encoded on the active backend, read with `await`).
+ */
+export async function latentSet(ae: Autoencoder, scale: number, images: ImageSet): Promise<ImageSet> {
+  return { images: await encodeImages(ae, scale, images.images), labels: images.labels, shape: [images.shape[0], ...ae.latentShape], classNames: images.classNames };
+}
+
+/** A PNG grid with one row per class: the first `perClass` samples of each class. */
+export async function gridByClass(images: Float32Array, labels: readonly number[], K: number, perClass: number, shape: readonly [number, number, number, number]): Promise<Buffer> {
+  const row = shape[1] * shape[2] * shape[3];
+  const picked: number[] = [];
+  for (let k = 0; k < K; k++) {
+    const idx = labels.flatMap((l, i) => (l === k ? [i] : [])).slice(0, perClass);
+    picked.push(...idx);
+  }
+  const out = new Float32Array(picked.length * row);
+  picked.forEach((i, j) => out.set(images.subarray(i * row, (i + 1) * row), j * row));
+  return imageGridPng(out, [picked.length, shape[1], shape[2], shape[3]], { cols: perClass });
 }

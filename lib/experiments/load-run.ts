@@ -9,7 +9,8 @@ import type { ClassCond } from '../diffusion/guidance.js';
 import type { RunRecord, RunStore } from '../track/types.js';
 import type { DistillConfig } from './distill/config.js';
 import { distillSchema } from './distill/config.js';
-import { disposeDistill, restoreDistill, setupDistill, type DistillState } from './distill/run.js';
+import { distillKind } from './distill/index.js';
+import type { DistillState } from './distill/run.js';
 import { studentMap } from '../splam/consistency.js';
 import { isLcm } from '../splam/gamma.js';
 import type { ConsistencyMap } from '../splam/trajectory-error.js';
@@ -41,14 +42,15 @@ export function methodOf(c: DistillConfig): 'LCM' | 'SPLAM' {
 export async function loadDistillRun(store: RunStore, id: string): Promise<LoadedDistillRun> {
   const record = await store.getRun(id);
   const config = parseConfig(distillSchema, record.params, `params of run ${id}`);
-  const state = setupDistill(config);
+  const session = await distillKind.open(config);
+  const { state } = session;
   try {
-    restoreDistill(state, await store.readArtifact(id, CHECKPOINT_NAME));
+    distillKind.restore(session, await store.readArtifact(id, CHECKPOINT_NAME));
   } catch (e) {
-    disposeDistill(state);
+    distillKind.close(session);
     throw e;
   }
   const model = netGammaModel(config.eval.weights === 'ema' ? state.target : state.student);
   const f = studentMap(model, state.schedule, { k: state.grid.k, sigmaGammaForm: config.objective.sigmaGammaForm, conditioning: config.objective.conditioning });
-  return { record, config, state, method: methodOf(config), model, f, dispose: () => disposeDistill(state) };
+  return { record, config, state, method: methodOf(config), model, f, dispose: () => distillKind.close(session) };
 }

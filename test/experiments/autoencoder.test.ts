@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { parseConfig } from '../../lib/config.js';
 import type { ImageSet } from '../../lib/data/fashion-mnist.js';
 import { makeRng } from '../../lib/data/rng.js';
-import { autoencoderSchema, autoencoderStep, encodeAutoencoderCheckpoint, restoreAutoencoder, scaleOver, setupAutoencoder, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder/run.js';
+import { autoencoderSchema, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder/config.js';
+import { autoencoderKind } from '../../lib/experiments/autoencoder/index.js';
+import { scaleOver, setupAutoencoder } from '../../lib/experiments/autoencoder/run.js';
 import { ConfigError } from '../../lib/errors.js';
 import { disposeParams, flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';
@@ -19,24 +21,22 @@ function images(): ImageSet {
 const config = (over: Record<string, unknown> = {}): AutoencoderExperimentConfig =>
   parseConfig(autoencoderSchema, { kind: 'autoencoder', seed: 2, architecture: { channels1: 4, channels2: 8 }, train: { steps: 6, batch: 8 }, ...over }, 'test config');
 
-test('resuming the autoencoder from its checkpoint gives exactly the uninterrupted run (weights, moments, batches, learning rate)', () => {
+test('resuming the autoencoder from its checkpoint gives exactly the uninterrupted run (weights, moments, batches, learning rate)', async () => {
   const c = config();
-  const run = (n: number, from?: Uint8Array) => {
-    const s = setupAutoencoder(c, images());
-    if (from) restoreAutoencoder(s, from);
-    const losses = Array.from({ length: n }, () => autoencoderStep(s, c).loss);
-    return { s, losses };
+  const k = autoencoderKind;
+  const run = async (n: number, from?: Uint8Array) => {
+    const t = await k.open(c, images());
+    if (from) k.restore(t, from);
+    const losses = Array.from({ length: n }, () => k.step(t, c).loss);
+    return { t, s: t.state, losses };
   };
-  const straight = run(6);
-  const first = run(2);
-  const rest = run(4, encodeAutoencoderCheckpoint(first.s));
+  const straight = await run(6);
+  const first = await run(2);
+  const rest = await run(4, k.encode(first.t));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.ae.params), flatten(straight.s.ae.params));
-  assert.equal(rest.s.stepsDone, 6);
-  for (const r of [straight, first, rest]) {
-    disposeParams(r.s.ae.params);
-    r.s.adam.dispose();
-  }
+  assert.equal(rest.t.stepsDone, 6);
+  for (const r of [straight, first, rest]) k.close(r.t);
 });
 
 test('the scale over a seeded batch of training images is reproducible, and close (not equal) across batches', async () => {

@@ -6,19 +6,11 @@ import { join } from 'node:path';
 import { parseConfig } from '../../lib/config.js';
 import { FASHION_MNIST_CLASSES, fashionMnistDir, type ImageSet } from '../../lib/data/fashion-mnist.js';
 import { makeRng } from '../../lib/data/rng.js';
-import {
-  classifierSchema,
-  classifierStep,
-  disposeClassifier,
-  encodeClassifierCheckpoint,
-  evaluateClassifier,
-  learningRate,
-  loadClassifier,
-  readClassifierCheckpoint,
-  restoreClassifier,
-  setupClassifier,
-  type ClassifierExperimentConfig,
-} from '../../lib/experiments/classifier/run.js';
+import { classifierKind } from '../../lib/experiments/classifier/index.js';
+import { evaluateClassifier } from '../../lib/experiments/classifier/run.js';
+import { loadClassifier, readClassifierCheckpoint } from '../../lib/experiments/classifier/model.js';
+import { classifierSchema, type ClassifierExperimentConfig } from '../../lib/experiments/classifier/config.js';
+import { learningRate } from '../../lib/train/lr-schedule.js';
 import { runConfigFile } from '../../lib/experiments/runner.js';
 import { CHECKPOINT_NAME } from '../../lib/experiments/kind.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -46,32 +38,34 @@ function bands(n: number, seed: number): ImageSet {
 const tiny = (over: Record<string, unknown> = {}): ClassifierExperimentConfig =>
   parseConfig(classifierSchema, { kind: 'classifier', seed: 5, architecture: { conv1: 2, conv2: 4, features: 8 }, train: { epochs: 1, batch: 16, lr: 0.003 }, ...over }, 'test config');
 
-test('resuming from a checkpoint gives exactly the uninterrupted run (weights, Adam state, batch order)', () => {
+test('resuming from a checkpoint gives exactly the uninterrupted run (weights, Adam state, batch order)', async () => {
   const data = { train: bands(100, 1), test: bands(40, 2) };
   const c = tiny();
-  const straight = setupClassifier(c, data);
-  const losses = Array.from({ length: 9 }, () => classifierStep(straight, c).loss);
-  const first = setupClassifier(c, data);
-  const head = Array.from({ length: 4 }, () => classifierStep(first, c).loss);
-  const bytes = encodeClassifierCheckpoint(first);
-  const rest = setupClassifier(c, data);
-  restoreClassifier(rest, bytes);
+  const k = classifierKind;
+  const straight = await k.open(c, data);
+  const losses = Array.from({ length: 9 }, () => k.step(straight, c).loss);
+  const first = await k.open(c, data);
+  const head = Array.from({ length: 4 }, () => k.step(first, c).loss);
+  const bytes = k.encode(first);
+  const rest = await k.open(c, data);
+  k.restore(rest, bytes);
   assert.equal(rest.stepsDone, 4);
   // 100 rows at batch 16: 6 steps per epoch, so the resumed part crosses into the second epoch's permutation.
-  const tail = Array.from({ length: 5 }, () => classifierStep(rest, c).loss);
+  const tail = Array.from({ length: 5 }, () => k.step(rest, c).loss);
   assert.deepEqual([...head, ...tail], losses);
-  assert.deepEqual(flatten(rest.net.params), flatten(straight.net.params));
-  const other = setupClassifier(tiny({ seed: 6 }), data);
-  assert.notEqual(classifierStep(other, c).loss, losses[0], 'another seed, another run');
-  [straight, first, rest, other].forEach(disposeClassifier);
+  assert.deepEqual(flatten(rest.state.net.params), flatten(straight.state.net.params));
+  const other = await k.open(tiny({ seed: 6 }), data);
+  assert.notEqual(k.step(other, c).loss, losses[0], 'another seed, another run');
+  [straight, first, rest, other].forEach((t) => k.close(t));
 });
 
 test('training on a learnable synthetic set raises test accuracy above chance; evaluation counts per class', async () => {
   const data = { train: bands(320, 3), test: bands(200, 4) };
   const c = tiny({ architecture: { conv1: 4, conv2: 8, features: 16 }, train: { epochs: 3, batch: 16, lr: 0.01 } });
-  const s = setupClassifier(c, data);
+  const t = await classifierKind.open(c, data);
+  const s = t.state;
   const before = await evaluateClassifier(s.net, data.test);
-  while (s.stepsDone < s.totalSteps) classifierStep(s, c);
+  while (t.stepsDone < s.totalSteps) classifierKind.step(t, c);
   const after = await evaluateClassifier(s.net, data.test, 64);
   assert.equal(s.totalSteps, 60);
   assert.ok(after.accuracy > 0.8 && before.accuracy < 0.3, `accuracy ${before.accuracy} → ${after.accuracy}`);
@@ -79,7 +73,7 @@ test('training on a learnable synthetic set raises test accuracy above chance; e
   for (const l of data.test.labels) counts[l]++;
   const fromClasses = after.perClass.reduce((sum, a, k) => sum + a * counts[k], 0) / 200;
   assert.ok(Math.abs(fromClasses - after.accuracy) < 1e-12, 'overall accuracy is the count-weighted per-class accuracy');
-  disposeClassifier(s);
+  classifierKind.close(t);
 });
 
 test('learning rate: constant is lr; cosine goes lr → final·lr through the midpoint mean, as ½(1 + cos πs/T)', () => {
@@ -145,10 +139,10 @@ test(
     assert.deepEqual(ck.meta.classifier, { height: 28, width: 28, channels: 1, conv1: 4, conv2: 8, features: 16, numClasses: 10 });
     const net = loadClassifier(ck);
     const c = parseConfig(classifierSchema, JSON.parse(readFileSync(QUICK, 'utf8')), QUICK);
-    const s = setupClassifier(c);
-    assert.equal((await evaluateClassifier(net, s.data.test)).accuracy, r.summary['test/accuracy']);
+    const t = await classifierKind.open(c);
+    assert.equal((await evaluateClassifier(net, t.state.data.test)).accuracy, r.summary['test/accuracy']);
     disposeParams(net.params);
-    disposeClassifier(s);
+    classifierKind.close(t);
     assert.throws(() => readClassifierCheckpoint(join(dir, 'missing.ckpt')), (e: unknown) => e instanceof ConfigError && e.message.includes('missing.ckpt'));
   },
 );

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { distillSchema, type DistillConfig } from '../../lib/experiments/distill/config.js';
-import { disposeDistill, distillStep, encodeDistillCheckpoint, EVAL_COLUMNS, evaluateDistill, finalLossNote, formatEval, restoreDistill, setupDistill } from '../../lib/experiments/distill/run.js';
+import { distillKind } from '../../lib/experiments/distill/index.js';
+import { disposeDistill, distillStep, EVAL_COLUMNS, evaluateDistill, finalLossNote, formatEval, setupDistill } from '../../lib/experiments/distill/run.js';
 import { netGammaModel } from '../../lib/nn/eps-net.js';
 import { flatten } from '../../lib/nn/params.js';
 import { ConfigError } from '../../lib/errors.js';
@@ -26,41 +27,42 @@ const tiny = (over: Record<string, unknown> = {}): DistillConfig =>
     'test config',
   );
 
-function runSteps(c: DistillConfig, n: number, from?: Uint8Array) {
-  const s = setupDistill(c);
-  if (from) restoreDistill(s, from);
+/** `n` steps of the kind's session (from a checkpoint's bytes when given): the state, the session, the losses. */
+async function runSteps(c: DistillConfig, n: number, from?: Uint8Array) {
+  const t = await distillKind.open(c);
+  if (from) distillKind.restore(t, from);
   const losses: number[] = [];
-  for (let i = 0; i < n; i++) losses.push(distillStep(s, c).loss as number);
-  return { s, losses };
+  for (let i = 0; i < n; i++) losses.push(distillKind.step(t, c).loss as number);
+  return { s: t.state, t, losses };
 }
 
-test('the same config and seed give the same losses and weights on the same backend', () => {
+test('the same config and seed give the same losses and weights on the same backend', async () => {
   const c = tiny();
-  const a = runSteps(c, 10);
-  const b = runSteps(c, 10);
+  const a = await runSteps(c, 10);
+  const b = await runSteps(c, 10);
   assert.deepEqual(a.losses, b.losses);
   assert.deepEqual(flatten(a.s.student.params), flatten(b.s.student.params));
-  const other = runSteps(tiny({ seed: 4 }), 10);
+  const other = await runSteps(tiny({ seed: 4 }), 10);
   assert.notDeepEqual(other.losses, a.losses, 'another seed gives another run');
   [a, b, other].forEach((r) => disposeDistill(r.s));
 });
 
-test('resuming from a checkpoint gives exactly the uninterrupted run', () => {
+test('resuming from a checkpoint gives exactly the uninterrupted run', async () => {
   const c = tiny();
-  const straight = runSteps(c, 12);
-  const first = runSteps(c, 5);
-  const bytes = encodeDistillCheckpoint(first.s);
-  const rest = runSteps(c, 7, bytes);
+  const straight = await runSteps(c, 12);
+  const first = await runSteps(c, 5);
+  const bytes = distillKind.encode(first.t);
+  const rest = await runSteps(c, 7, bytes);
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
-  assert.equal(rest.s.stepsDone, 12);
+  assert.equal(rest.t.stepsDone, 12);
   [straight, first, rest].forEach((r) => disposeDistill(r.s));
 });
 
-test('LCM is the same code path with γ ≡ 1 and no γ-embedding', () => {
+test('LCM is the same code path with γ ≡ 1 and no γ-embedding', async () => {
   const c = tiny({ objective: { gamma: { kind: 'fixed', value: 1 } }, student: { architecture: { hidden: 16, blocks: 1, timeEmbedDim: 8 }, gammaEmbedDim: 0 } });
-  const r = runSteps(c, 3);
+  const r = await runSteps(c, 3);
   assert.ok(r.losses.every(Number.isFinite));
   assert.ok(![...r.s.student.params.keys()].some((k) => k.includes('cond_proj')));
   disposeDistill(r.s);
@@ -69,9 +71,9 @@ test('LCM is the same code path with γ ≡ 1 and no γ-embedding', () => {
 test('evaluation scores the student and the baselines on the same noise, and a training step does not leak tensors', async () => {
   const c = tiny();
   const s = setupDistill(c);
-  distillStep(s, c);
+  distillStep(s, c, 0);
   const before = tf.memory().numTensors;
-  distillStep(s, c);
+  distillStep(s, c, 1);
   assert.equal(tf.memory().numTensors, before);
   const ev = await evaluateDistill(s, c);
   assert.deepEqual(ev.rows.map((r) => `${r.method}:${r.steps}`), ['student:1', 'student:2', 'student-det:2', 'ddim:1', 'ddim:2', 'dpmpp2m:1', 'dpmpp2m:2']);
@@ -110,14 +112,14 @@ const ARCH = { hidden: 16, blocks: 1, timeEmbedDim: 8 };
 const tinyCond = (student: Record<string, unknown> = {}, over: Record<string, unknown> = {}) =>
   tiny({ data: CONDITIONAL, guidance: { w: 2 }, student: { architecture: ARCH, gammaEmbedDim: 8, ...student }, ...over });
 
-test('with the w-embedding off, a run is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', () => {
+test('with the w-embedding off, a run is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', async () => {
   for (const data of [undefined, CONDITIONAL]) {
     const over = data ? { data, guidance: { w: 2 } } : {};
     const absent = tiny({ ...over, student: { architecture: ARCH, gammaEmbedDim: 8 } });
     const zero = tiny({ ...over, student: { architecture: ARCH, gammaEmbedDim: 8, wEmbed: { dim: 0 } } });
     assert.equal(absent.student.wEmbed, undefined, 'absent stays absent in the parsed config');
-    const a = runSteps(absent, 6);
-    const b = runSteps(zero, 6);
+    const a = await runSteps(absent, 6);
+    const b = await runSteps(zero, 6);
     assert.deepEqual([...b.s.student.params.keys()], [...a.s.student.params.keys()]);
     assert.ok(![...a.s.student.params.keys()].some((k) => k.includes('w_proj')), 'no w_proj when off');
     assert.equal(a.s.objective.wRange, undefined, 'the objective draws no w');
@@ -127,7 +129,7 @@ test('with the w-embedding off, a run is the run without the switch: wEmbed abse
   }
 });
 
-test('with the w-embedding on, the student gets a zero time.w_proj (last), trains over w ~ U[min, max], and resumes exactly', () => {
+test('with the w-embedding on, the student gets a zero time.w_proj (last), trains over w ~ U[min, max], and resumes exactly', async () => {
   const c = tinyCond({ wEmbed: { dim: 8, min: 0, max: 4 } });
   const s = setupDistill(c);
   const keys = [...s.student.params.keys()];
@@ -145,14 +147,14 @@ test('with the w-embedding on, the student gets a zero time.w_proj (last), train
   assert.ok(Array.from(random.student.params.get('time.w_proj.weight')!.dataSync()).some((v) => v !== 0), 'random init');
   disposeDistill(random);
   // Resume.
-  const straight = runSteps(c, 8);
-  const first = runSteps(c, 3);
-  const rest = runSteps(c, 5, encodeDistillCheckpoint(first.s));
+  const straight = await runSteps(c, 8);
+  const first = await runSteps(c, 3);
+  const rest = await runSteps(c, 5, distillKind.encode(first.t));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
   assert.ok(Array.from(straight.s.student.params.get('time.w_proj.weight')!.dataSync()).some((v) => v !== 0), 'training moves w_proj');
-  const off = runSteps(tinyCond(), 8);
+  const off = await runSteps(tinyCond(), 8);
   assert.notDeepEqual(off.losses, straight.losses, 'per-sample w changes the run');
   [straight, first, rest, off].forEach((r) => disposeDistill(r.s));
   tf.dispose([x, t, g]);
@@ -161,7 +163,7 @@ test('with the w-embedding on, the student gets a zero time.w_proj (last), train
 test('a student with the w-embedding is evaluated at the sampling w (guidance.w): different w, different samples', async () => {
   const c = tinyCond({ wEmbed: { dim: 8, min: 0, max: 4, projInit: 'random' } }, { train: { steps: 4, batch: 32 } });
   const s = setupDistill(c);
-  for (let i = 0; i < 4; i++) distillStep(s, c);
+  for (let i = 0; i < 4; i++) distillStep(s, c, i);
   const a = await evaluateDistill(s, c);
   const b = await evaluateDistill(s, { ...c, guidance: { ...c.guidance, w: 0 } });
   const student = (ev: typeof a) => ev.rows.find((r) => r.method === 'student' && r.steps === 1)!.metrics.sameNoiseMean!;

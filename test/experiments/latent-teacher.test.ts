@@ -5,7 +5,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config.js';
 import { fashionMnistDir } from '../../lib/data/fashion-mnist.js';
-import { disposeLatentTeacher, encodeLatentTeacherCheckpoint, latentTeacherSchema, latentTeacherStep, restoreLatentTeacher, setupLatentTeacher } from '../../lib/experiments/latent-teacher/run.js';
+import { latentTeacherSchema } from '../../lib/experiments/latent-teacher/config.js';
+import { latentTeacherKind } from '../../lib/experiments/latent-teacher/index.js';
+import { disposeLatentTeacher, setupLatentTeacher } from '../../lib/experiments/latent-teacher/run.js';
 import { flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';
 
@@ -41,17 +43,19 @@ test('the teacher trains on scaled latents of unit variance (s = 1/std from the 
 });
 
 test('resuming the latent teacher from its checkpoint gives exactly the uninterrupted run, EMA included', { skip }, async () => {
+  const k = latentTeacherKind;
   const run = async (n: number, from?: Uint8Array) => {
-    const s = await setupLatentTeacher(config);
-    if (from) restoreLatentTeacher(s, from);
-    const losses = Array.from({ length: n }, () => latentTeacherStep(s, config).loss);
-    return { s, losses };
+    const t = await k.open(config);
+    if (from) k.restore(t, from);
+    const losses = Array.from({ length: n }, () => k.step(t, config).loss);
+    return { t, s: t.state, losses };
   };
   const straight = await run(6);
   const first = await run(3);
-  const rest = await run(3, encodeLatentTeacherCheckpoint(first.s));
+  const rest = await run(3, k.encode(first.t));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.net.params), flatten(straight.s.net.params));
   assert.deepEqual(flatten(rest.s.ema.params), flatten(straight.s.ema.params));
-  [straight, first, rest].forEach((r) => disposeLatentTeacher(r.s));
+  assert.equal(rest.t.stepsDone, 6);
+  [straight, first, rest].forEach((r) => k.close(r.t));
 });

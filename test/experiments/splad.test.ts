@@ -16,7 +16,8 @@ import { guided, NULL_LABEL } from '../../lib/diffusion/guidance.js';
 import { ConfigError } from '../../lib/errors.js';
 import { loadLatentUnet, readModelFile, type AutoencoderMeta, type LatentUnetMeta } from '../../lib/experiments/model-files.js';
 import { spladSchema, type SpladConfig } from '../../lib/experiments/splad/config.js';
-import { disposeSplad, encodeSpladCheckpoint, restoreSplad, setupSplad, spladEvalWs, spladStep, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
+import { spladKind } from '../../lib/experiments/splad/index.js';
+import { disposeSplad, setupSplad, spladEvalWs, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
 import type { LatentEvalRow } from '../../lib/experiments/latent-sampling.js';
 import { makeAutoencoder } from '../../lib/nn/autoencoder.js';
 import { guidedNetDenoiser, netDenoiser } from '../../lib/nn/eps-net.js';
@@ -116,21 +117,24 @@ test('the student initialised from the teacher with a zero γ-projection compute
   [fromFile.net, random.net, t0].forEach((n) => disposeParams(n.params));
 });
 
+/** `n` steps of the kind's session on the test latents (from a checkpoint's bytes when given). */
+async function runFor(cfg: SpladConfig, n: number, from?: Uint8Array) {
+  const t = await spladKind.open(cfg, latents());
+  if (from) spladKind.restore(t, from);
+  const losses = Array.from({ length: n }, () => spladKind.step(t, cfg).loss);
+  return { s: t.state, t, losses };
+}
+
 test('SPLAD resumes from its checkpoint exactly; SPLAM and LCM (γ ≡ 1) give different updates from the same start', async () => {
   const c = config();
-  const run = async (cfg: SpladConfig, n: number, from?: Uint8Array) => {
-    const s = await setupSplad(cfg, latents());
-    if (from) restoreSplad(s, from);
-    const losses = Array.from({ length: n }, () => spladStep(s, cfg).loss);
-    return { s, losses };
-  };
+  const run = runFor;
   const straight = await run(c, 6);
   const first = await run(c, 2);
-  const rest = await run(c, 4, encodeSpladCheckpoint(first.s));
+  const rest = await run(c, 4, spladKind.encode(first.t));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));
-  assert.equal(rest.s.stepsDone, 6);
+  assert.equal(rest.t.stepsDone, 6);
   const lcm = await run(config({ objective: { gamma: { kind: 'fixed', value: 1 } } }), 2);
   assert.notDeepEqual(lcm.losses, straight.losses.slice(0, 2));
   [straight, first, rest, lcm].forEach((r) => disposeSplad(r.s));
@@ -147,12 +151,6 @@ test('a SPLAD config naming another autoencoder than the teacher’s is rejected
 
 // LCM's w-embedding.
 
-const runFor = async (cfg: SpladConfig, n: number, from?: Uint8Array) => {
-  const s = await setupSplad(cfg, latents());
-  if (from) restoreSplad(s, from);
-  const losses = Array.from({ length: n }, () => spladStep(s, cfg).loss);
-  return { s, losses };
-};
 
 test('SPLAD with the w-embedding off is the run without the switch: wEmbed absent and {dim: 0} give the same parameters and losses', async () => {
   const absent = config();
@@ -210,7 +208,7 @@ test('SPLAD with the w-embedding: the teacher is guided per sample, the run resu
   disposeSplad(s);
   const straight = await runFor(c, 5);
   const first = await runFor(c, 2);
-  const rest = await runFor(c, 3, encodeSpladCheckpoint(first.s));
+  const rest = await runFor(c, 3, spladKind.encode(first.t));
   assert.deepEqual([...first.losses, ...rest.losses], straight.losses);
   assert.deepEqual(flatten(rest.s.student.params), flatten(straight.s.student.params));
   assert.deepEqual(flatten(rest.s.target.params), flatten(straight.s.target.params));

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { makeRng } from '../../lib/data/rng.js';
-import { readClassifierCheckpoint, writeClassifierCheckpoint } from '../../lib/experiments/classifier/run.js';
+import { readClassifierCheckpoint, writeClassifierCheckpoint } from '../../lib/experiments/classifier/model.js';
 import { exportModel, writeModelFile } from '../../lib/experiments/model-files.js';
 import { readNetCheckpoint, writeNetCheckpoint } from '../../lib/train/net-checkpoint.js';
 import { runConfigFile } from '../../lib/experiments/runner.js';

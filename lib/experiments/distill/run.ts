@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { onHost } from '../../backend/reads.js';
-import { makeRng, restoreRng, type Rng, type RngState } from '../../data/rng.js';
+import { makeRng, type Rng } from '../../data/rng.js';
 import { guided, type ClassCond } from '../../diffusion/guidance.js';
 import { timeGrid } from '../../diffusion/grids.js';
 import { makeSchedule, type Schedule } from '../../diffusion/schedules.js';
@@ -26,23 +26,16 @@ import { lcmSample, lcmTimesteps } from '../../splam/sampler.js';
 import { studentMap } from '../../splam/consistency.js';
 import { dataEndErrors, dataEndProbe, referenceFlow } from '../../splam/trajectory-error.js';
 import { Adam } from '../../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../../train/checkpoint.js';
 import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf, type DistillConfig } from './config.js';
 import { makeExperimentData, type ExperimentData } from '../mixture-data.js';
 import { evalNoise } from '../eval-noise.js';
 import { loadNet, readNetCheckpoint } from '../../train/net-checkpoint.js';
 import type { ExperimentContext, KindResult } from '../kind.js';
-import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
+import type { Trained, TrainingMonitor } from '../training-kind.js';
 import type { LazyStepResult } from '../../train/adam.js';
 import type { LoopResult } from '../../train/loop.js';
 
 
-interface DistillMeta {
-  kind: 'distill';
-  stepsDone: number;
-  rng: { data: RngState; objective: RngState };
-  adamStep: number;
-}
 
 /** Everything a distillation run holds. */
 export interface DistillState {
@@ -56,7 +49,6 @@ export interface DistillState {
   adam: Adam;
   objective: SplamObjective;
   rng: { data: Rng; objective: Rng };
-  stepsDone: number;
   /** Student parameters not found in the checkpoint it was initialised from (the new γ- and w-projections). */
   initMissing: string[];
 }
@@ -110,7 +102,7 @@ export function setupDistill(c: DistillConfig): DistillState {
   const adam = new Adam(student.params, { lr: c.train.lr, weightDecay: c.train.weightDecay, gradClip: c.train.gradClip });
   const wRange = wRangeOf(c.student.wEmbed);
   const objective = wRange ? { ...objectiveOf(c.objective, grid), wRange } : objectiveOf(c.objective, grid);
-  return { schedule, grid, data, teacher, exactTeacher, student, target, adam, objective, rng: { data: root.split(), objective: root.split() }, stepsDone: 0, initMissing };
+  return { schedule, grid, data, teacher, exactTeacher, student, target, adam, objective, rng: { data: root.split(), objective: root.split() }, initMissing };
 }
 
 export function disposeDistill(s: DistillState): void {
@@ -119,8 +111,8 @@ export function disposeDistill(s: DistillState): void {
   s.adam.dispose();
 }
 
-/** One optimisation step of the mixture distillation: a data batch, then {@link splamUpdate}. */
-export function distillStep(s: DistillState, c: DistillConfig): LazyStepResult {
+/** Step `step` of the mixture distillation: a data batch, then {@link splamUpdate}. */
+export function distillStep(s: DistillState, c: DistillConfig, step: number): LazyStepResult {
   const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
   const cond = labels.length ? { labels } : undefined;
   try {
@@ -135,10 +127,9 @@ export function distillStep(s: DistillState, c: DistillConfig): LazyStepResult {
       objective: s.objective,
       rng: s.rng.objective,
       emaMu: c.objective.emaMu,
-      progress: s.stepsDone / c.train.steps,
+      progress: step / c.train.steps,
     });
   } finally {
-    s.stepsDone += 1;
     x.dispose();
   }
 }
@@ -174,33 +165,6 @@ export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (st
     },
     dispose: () => probe.dispose(),
   };
-}
-
-export function encodeDistillCheckpoint(s: DistillState): Uint8Array {
-  const meta: DistillMeta = { kind: 'distill', stepsDone: s.stepsDone, rng: { data: s.rng.data.state(), objective: s.rng.objective.state() }, adamStep: s.adam.state.step };
-  return encodeCheckpoint({
-    meta,
-    tensors: [
-      ...paramTensors('student', s.student.params),
-      ...paramTensors('target', s.target.params),
-      ...paramTensors('adam.m', s.adam.state.m),
-      ...paramTensors('adam.v', s.adam.state.v),
-    ],
-  });
-}
-
-/** Restore a run's state from its checkpoint (weights, EMA, optimiser moments, rng streams, step). */
-export function restoreDistill(s: DistillState, bytes: Uint8Array): void {
-  const ck = decodeCheckpoint<DistillMeta>(bytes);
-  if (ck.meta.kind !== 'distill') throw new Error(`not a distillation checkpoint (kind ${String(ck.meta.kind)})`);
-  for (const [prefix, set] of [['student', s.student.params], ['target', s.target.params], ['adam.m', s.adam.state.m], ['adam.v', s.adam.state.v]] as const) {
-    const missing = restoreParams(ck, prefix, set);
-    if (missing.length) throw new Error(`checkpoint lacks ${prefix}/${missing[0]} (config changed since it was written?)`);
-  }
-  s.adam.state.step = ck.meta.adamStep;
-  s.rng.data = restoreRng(ck.meta.rng.data);
-  s.rng.objective = restoreRng(ck.meta.rng.objective);
-  s.stepsDone = ck.meta.stepsDone;
 }
 
 export interface EvalRow {
@@ -327,45 +291,32 @@ export function formatEval(ev: DistillEval, student = 'student'): string {
   ].join('\n');
 }
 
-/** The `splam run` entry: train (or resume), checkpoint, evaluate, record. */
-export async function runDistill(c: DistillConfig, ctx: ExperimentContext): Promise<KindResult> {
-  const s = setupDistill(c);
-  const diag = c.diagnostics.every > 0 ? distillDiagnostics(s, c) : undefined;
-  try {
-    if (ctx.resume) restoreDistill(s, ctx.resume);
-    if (diag && s.stepsDone === 0) ctx.run.logMetrics(await diag.at(0), 0);
-    const result = await trainAsRun(ctx, {
-      startStep: s.stepsDone,
-      totalSteps: c.train.steps,
-      logEvery: c.train.logEvery,
-      checkpointEvery: c.train.checkpointEvery,
-      step: async () => {
-        const r = distillStep(s, c);
-        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(s.stepsDone), s.stepsDone);
-        return r;
-      },
-      encode: (done) => {
-        s.stepsDone = done;
-        return encodeDistillCheckpoint(s);
-      },
-    });
-    const summary = trainingSummary(result, countParams(s.student.params));
-    if (result.stopped) return stoppedResult(ctx, result, summary);
-    const ev = await evaluateDistill(s, c);
-    for (const r of ev.rows) {
-      for (const [k, v] of Object.entries(r.metrics)) if (k !== 'n' && Number.isFinite(v)) summary[`${r.method}/steps${r.steps}/${k}`] = v;
-    }
-    ev.jumpErrors.forEach((j, i) => ctx.run.logMetric('eval/jump_error', j.error, i));
-    summary['eval/jump_error_mean'] = ev.jumpErrors.reduce((a, j) => a + j.error, 0) / ev.jumpErrors.length;
-    await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify(ev)), { kind: 'json' });
-    const studentName = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student`;
-    const table = formatEval(ev, studentName);
-    await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
-    const wNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `; w-embedding: trained over w ∈ [${c.student.wEmbed.min}, ${c.student.wEmbed.max}], evaluated at w = ${c.guidance.w}` : '';
-    const head = `${studentName} (${countParams(s.student.params)} params${wNote}), ${result.stepsDone} steps, final loss ${finalLossNote(result, summary)}`;
-    return { summary, report: `${head}\n${table}` };
-  } finally {
-    diag?.dispose();
-    disposeDistill(s);
+/** The diagnostics of {@link distillDiagnostics} at step 0 and every `diagnostics.every` steps (when on). */
+export function distillMonitor(s: DistillState, c: DistillConfig, ctx: ExperimentContext): TrainingMonitor {
+  if (c.diagnostics.every <= 0) return {};
+  const diag = distillDiagnostics(s, c);
+  return {
+    start: async () => ctx.run.logMetrics(await diag.at(0), 0),
+    after: async (done) => {
+      if (done % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(done), done);
+    },
+    dispose: () => diag.dispose(),
+  };
+}
+
+/** After training: evaluate at 1–8 steps beside the baselines, record, report. */
+export async function finishDistill(s: DistillState, c: DistillConfig, ctx: ExperimentContext, { result, summary }: Trained): Promise<KindResult> {
+  const ev = await evaluateDistill(s, c);
+  for (const r of ev.rows) {
+    for (const [k, v] of Object.entries(r.metrics)) if (k !== 'n' && Number.isFinite(v)) summary[`${r.method}/steps${r.steps}/${k}`] = v;
   }
+  ev.jumpErrors.forEach((j, i) => ctx.run.logMetric('eval/jump_error', j.error, i));
+  summary['eval/jump_error_mean'] = ev.jumpErrors.reduce((a, j) => a + j.error, 0) / ev.jumpErrors.length;
+  await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify(ev)), { kind: 'json' });
+  const studentName = `${isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM'} student`;
+  const table = formatEval(ev, studentName);
+  await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
+  const wNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `; w-embedding: trained over w ∈ [${c.student.wEmbed.min}, ${c.student.wEmbed.max}], evaluated at w = ${c.guidance.w}` : '';
+  const head = `${studentName} (${countParams(s.student.params)} params${wNote}), ${result.stepsDone} steps, final loss ${finalLossNote(result, summary)}`;
+  return { summary, report: `${head}\n${table}` };
 }

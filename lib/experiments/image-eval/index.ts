@@ -1,5 +1,6 @@
 /** `kind: "image-eval"` for `splam run`. */
-import { imageEvalSchema, runImageEval } from './run.js';
+import { imageEvalSchema } from './config.js';
+import { runImageEval } from './run.js';
 import { defineKind } from '../kind.js';
 
 export const imageEvalKind = defineKind({

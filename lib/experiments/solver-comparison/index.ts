@@ -1,6 +1,7 @@
 /** `kind: "solver-comparison"` for `splam run`: runs the comparison and records every cell in the run. */
 import { defineKind } from '../kind.js';
-import { formatSolverTable, runSolverComparison, solverComparisonSchema } from './run.js';
+import { solverComparisonSchema } from './config.js';
+import { formatSolverTable, runSolverComparison } from './run.js';
 
 export const solverComparisonKind = defineKind({
   schema: solverComparisonSchema,

@@ -1,13 +1,33 @@
 /** `kind: "splad"` for `splam run`. */
+import { restoreRng, type RngState } from '../../data/rng.js';
+import type { ImageSet } from '../../data/fashion-mnist.js';
+import { defineTrainingKind } from '../training-kind.js';
 import { spladSchema } from './config.js';
-import { runSplad } from './run.js';
-import { defineKind } from '../kind.js';
+import { disposeSplad, finishSplad, setupSplad, spladMonitor, spladStep } from './run.js';
 
-export const spladKind = defineKind({
-  schema: spladSchema,
+export const spladKind = defineTrainingKind({
   kind: 'splad',
   description: 'SPLAD: SPLAM / LCM distillation of the guided latent teacher into a latent U-Net student, FID at 1–8 steps',
-  experimentOf: (c) => c.experiment,
-  seedOf: (c) => c.seed,
-  run: (config, ctx) => runSplad(config, ctx),
+  schema: spladSchema,
+  /** `latents`: the training latents when already encoded (tests); else the config's split, encoded in setup. */
+  setup: (c, latents: ImageSet | undefined) => setupSplad(c, latents),
+  step: spladStep,
+  state: {
+    kind: 'splad',
+    label: 'SPLAD',
+    groups: (s) => [
+      ['student', s.student.params],
+      ['target', s.target.params],
+    ],
+    adam: (s) => s.adam,
+    save: (s) => ({ rng: s.rng.state() }),
+    load: (s, meta) => {
+      s.rng = restoreRng(meta.rng as RngState);
+    },
+    missingHint: ' (config changed since it was written?)',
+  },
+  params: (s) => s.student.params,
+  monitor: spladMonitor,
+  evaluate: finishSplad,
+  dispose: disposeSplad,
 });

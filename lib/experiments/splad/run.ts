@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { LazyStepResult } from '../../train/adam.js';
 import { EpochBatcher, gatherRows, loadFashionMnist, type ImageSet } from '../../data/fashion-mnist.js';
-import { makeRng, restoreRng, type Rng, type RngState } from '../../data/rng.js';
+import { makeRng, type Rng } from '../../data/rng.js';
 import type { ClassCond } from '../../diffusion/guidance.js';
 import { makeSchedule, type Schedule } from '../../diffusion/schedules.js';
 import type { Denoiser } from '../../diffusion/types.js';
@@ -24,8 +24,8 @@ import { makeUnet, type Unet } from '../../nn/unet.js';
 import { probeTimes, solverGrid, type SolverGrid } from '../../splam/grid.js';
 import type { SplamObjective } from '../../splam/objective.js';
 import { Adam } from '../../train/adam.js';
-import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams, type Checkpoint } from '../../train/checkpoint.js';
-import { loadClassifier, readClassifierCheckpoint } from '../classifier/run.js';
+import type { Checkpoint } from '../../train/checkpoint.js';
+import { loadClassifier, readClassifierCheckpoint } from '../classifier/model.js';
 import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf } from '../distill/config.js';
 import { splamDiagnostics, splamUpdate } from '../../splam/update.js';
 import { studentMap } from '../../splam/consistency.js';
@@ -34,18 +34,12 @@ import { ddim } from '../../diffusion/solvers/ddim.js';
 import { isLcm } from '../../splam/gamma.js';
 import { makeReference } from '../image-metrics.js';
 import { evaluateSampler, formatLatentRows, latentNoise, studentSampler, type LatentEvalRow } from '../latent-sampling.js';
-import { gridByClass, latentSet } from '../latent-teacher/run.js';
+import { gridByClass, latentSet } from '../latent-sampling.js';
 import { exportModel, loadAutoencoder, loadLatentUnet, readModelFile, type LatentUnetMeta } from '../model-files.js';
 import type { ExperimentContext, KindResult } from '../kind.js';
 import type { SpladConfig } from './config.js';
-import { stoppedResult, trainAsRun, trainingSummary } from '../train-run.js';
+import type { Trained, TrainingMonitor } from '../training-kind.js';
 
-interface SpladMeta {
-  kind: 'splad';
-  stepsDone: number;
-  rng: RngState;
-  adamStep: number;
-}
 
 export interface SpladState {
   schedule: Schedule;
@@ -62,7 +56,6 @@ export interface SpladState {
   objective: SplamObjective;
   batcher: EpochBatcher;
   rng: Rng;
-  stepsDone: number;
   /** Student parameters the teacher lacks (the γ- and w-projections). */
   initMissing: string[];
 }
@@ -130,7 +123,7 @@ export async function setupSplad(c: SpladConfig, latents?: ImageSet): Promise<Sp
   const batcher = new EpochBatcher(data.shape[0], Math.min(c.train.batch, data.shape[0]), root.uint32());
   const wRange = wRangeOf(c.student.wEmbed);
   const objective = wRange ? { ...objectiveOf(c.objective, grid), wRange } : objectiveOf(c.objective, grid);
-  return { schedule, grid, ae, scale, latents: data, teacherNet, teacher, student, target, adam, objective, batcher, rng: root.split(), stepsDone: 0, initMissing: missing };
+  return { schedule, grid, ae, scale, latents: data, teacherNet, teacher, student, target, adam, objective, batcher, rng: root.split(), initMissing: missing };
 }
 
 export function disposeSplad(s: SpladState): void {
@@ -138,9 +131,9 @@ export function disposeSplad(s: SpladState): void {
   s.adam.dispose();
 }
 
-/** One SPLAD step on the batch of step `stepsDone` (labels kept: no prompt dropout in the code); advances the step. */
-export function spladStep(s: SpladState, c: SpladConfig): LazyStepResult {
-  const { images, labels } = gatherRows(s.latents, s.batcher.indices(s.stepsDone));
+/** SPLAD step `step`, on that step's batch (labels kept: no prompt dropout in the code). */
+export function spladStep(s: SpladState, c: SpladConfig, step: number): LazyStepResult {
+  const { images, labels } = gatherRows(s.latents, s.batcher.indices(step));
   const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
   try {
     const r = splamUpdate({
@@ -154,9 +147,8 @@ export function spladStep(s: SpladState, c: SpladConfig): LazyStepResult {
       objective: s.objective,
       rng: s.rng,
       emaMu: c.objective.emaMu,
-      progress: s.stepsDone / c.train.steps,
+      progress: step / c.train.steps,
     });
-    s.stepsDone += 1;
     return r;
   } finally {
     x0.dispose();
@@ -222,26 +214,6 @@ function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Prom
   };
 }
 
-export function encodeSpladCheckpoint(s: SpladState): Uint8Array {
-  const meta: SpladMeta = { kind: 'splad', stepsDone: s.stepsDone, rng: s.rng.state(), adamStep: s.adam.state.step };
-  return encodeCheckpoint({
-    meta,
-    tensors: [...paramTensors('student', s.student.params), ...paramTensors('target', s.target.params), ...paramTensors('adam.m', s.adam.state.m), ...paramTensors('adam.v', s.adam.state.v)],
-  });
-}
-
-export function restoreSplad(s: SpladState, bytes: Uint8Array): void {
-  const ck = decodeCheckpoint<SpladMeta>(bytes);
-  if (ck.meta.kind !== 'splad') throw new Error(`not a SPLAD checkpoint (kind ${String(ck.meta.kind)})`);
-  for (const [prefix, set] of [['student', s.student.params], ['target', s.target.params], ['adam.m', s.adam.state.m], ['adam.v', s.adam.state.v]] as const) {
-    const missing = restoreParams(ck, prefix, set);
-    if (missing.length) throw new Error(`checkpoint lacks ${prefix}/${missing[0]} (config changed since it was written?)`);
-  }
-  s.adam.state.step = ck.meta.adamStep;
-  s.rng = restoreRng(ck.meta.rng);
-  s.stepsDone = ck.meta.stepsDone;
-}
-
 /**
  * The student at each step count, from the shared evaluation noise; a PNG per step count. With a w-embedding, at
  * each sampling w of {@link spladEvalWs} (the same noise for every w; rows carry `w` and, for other than the
@@ -289,66 +261,60 @@ export function spladSummaryOf(rows: readonly LatentEvalRow[], w0: number | unde
   return out;
 }
 
-export async function runSplad(c: SpladConfig, ctx: ExperimentContext): Promise<KindResult> {
-  const s = await setupSplad(c);
+/** The diagnostics and the FID curve at step 0 and every `diagnostics.every` / `eval.curve.every` steps (when on). */
+export function spladMonitor(s: SpladState, c: SpladConfig, ctx: ExperimentContext): TrainingMonitor {
   const diag = c.diagnostics.every > 0 ? spladDiagnostics(s, c) : undefined;
   const curve = c.eval.curve.every > 0 ? spladCurve(s, c) : undefined;
-  try {
-    if (ctx.resume) restoreSplad(s, ctx.resume);
-    if (diag && s.stepsDone === 0) ctx.run.logMetrics(await diag.at(0), 0);
-    if (curve && s.stepsDone === 0) ctx.run.logMetrics(await curve.at(0), 0);
-    const result = await trainAsRun(ctx, {
-      startStep: s.stepsDone,
-      totalSteps: c.train.steps,
-      logEvery: c.train.logEvery,
-      checkpointEvery: c.train.checkpointEvery,
-      step: async () => {
-        const r = spladStep(s, c);
-        if (diag && s.stepsDone % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(s.stepsDone), s.stepsDone);
-        if (curve && s.stepsDone % c.eval.curve.every === 0) ctx.run.logMetrics(await curve.at(s.stepsDone), s.stepsDone);
-        return r;
-      },
-      encode: () => encodeSpladCheckpoint(s),
-    });
-    const summary = trainingSummary(result, countParams(s.student.params));
-    if (result.stopped) return stoppedResult(ctx, result, summary);
-    const rows = await evaluate(s, c, ctx);
-    Object.assign(summary, spladSummaryOf(rows, spladSamplingW(c)));
-    await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify({ rows })), { kind: 'json' });
-    const table = formatLatentRows(rows);
-    await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
-    await ctx.run.flush();
-    const method = spladMethod(c);
-    const net = c.eval.weights === 'ema' ? s.target : s.student;
-    const exported = c.export
-      ? '\n' +
-        exportModel(
-          c.export,
-          {
-            kind: 'latent-unet',
-            role: 'student',
-            unet: net.config,
-            schedule: readModelFile(c.teacher, 'latent-unet').meta.schedule,
-            autoencoder: c.autoencoder,
-            scale: s.scale,
-            method,
-            guidance: c.guidance,
-            teacher: c.teacher,
-            numDdimTimesteps: c.objective.numDdimTimesteps,
-            ...(c.student.wEmbed && c.student.wEmbed.dim > 0 ? { wEmbed: { dim: c.student.wEmbed.dim, min: c.student.wEmbed.min, max: c.student.wEmbed.max, scale: c.student.wEmbed.scale } } : {}),
-            source: { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone, weights: c.eval.weights },
-          },
-          'net',
-          net.params,
-          { run: ctx.run, config: c, summary },
-        )
-      : '';
-    const guidanceNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `w-embedding: teacher guided at w ~ U[${c.student.wEmbed.min}, ${c.student.wEmbed.max}], sampled at w = ${spladEvalWs(c).join(', ')}` : `teacher guided at w = ${c.guidance.w}`;
-    const head = `${method} student (${countParams(s.student.params)} params; ${guidanceNote}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
-    return { summary, report: `${head}\n${table}${exported}` };
-  } finally {
-    diag?.dispose();
-    curve?.dispose();
-    disposeSplad(s);
-  }
+  return {
+    start: async () => {
+      if (diag) ctx.run.logMetrics(await diag.at(0), 0);
+      if (curve) ctx.run.logMetrics(await curve.at(0), 0);
+    },
+    after: async (done) => {
+      if (diag && done % c.diagnostics.every === 0) ctx.run.logMetrics(await diag.at(done), done);
+      if (curve && done % c.eval.curve.every === 0) ctx.run.logMetrics(await curve.at(done), done);
+    },
+    dispose: () => {
+      diag?.dispose();
+      curve?.dispose();
+    },
+  };
+}
+
+/** After training: the student at each step count (and sampling w), recorded; the export (`export`); the report. */
+export async function finishSplad(s: SpladState, c: SpladConfig, ctx: ExperimentContext, { result, summary }: Trained): Promise<KindResult> {
+  const rows = await evaluate(s, c, ctx);
+  Object.assign(summary, spladSummaryOf(rows, spladSamplingW(c)));
+  await ctx.run.logArtifact('eval.json', JSON.parse(JSON.stringify({ rows })), { kind: 'json' });
+  const table = formatLatentRows(rows);
+  await ctx.run.logArtifact('eval.txt', table + '\n', { kind: 'text' });
+  await ctx.run.flush();
+  const method = spladMethod(c);
+  const net = c.eval.weights === 'ema' ? s.target : s.student;
+  const exported = c.export
+    ? '\n' +
+      exportModel(
+        c.export,
+        {
+          kind: 'latent-unet',
+          role: 'student',
+          unet: net.config,
+          schedule: readModelFile(c.teacher, 'latent-unet').meta.schedule,
+          autoencoder: c.autoencoder,
+          scale: s.scale,
+          method,
+          guidance: c.guidance,
+          teacher: c.teacher,
+          numDdimTimesteps: c.objective.numDdimTimesteps,
+          ...(c.student.wEmbed && c.student.wEmbed.dim > 0 ? { wEmbed: { dim: c.student.wEmbed.dim, min: c.student.wEmbed.min, max: c.student.wEmbed.max, scale: c.student.wEmbed.scale } } : {}),
+          source: { runId: ctx.run.id, experiment: c.experiment, steps: result.stepsDone, weights: c.eval.weights },
+        },
+        'net',
+        net.params,
+        { run: ctx.run, config: c, summary },
+      )
+    : '';
+  const guidanceNote = c.student.wEmbed && c.student.wEmbed.dim > 0 ? `w-embedding: teacher guided at w ~ U[${c.student.wEmbed.min}, ${c.student.wEmbed.max}], sampled at w = ${spladEvalWs(c).join(', ')}` : `teacher guided at w = ${c.guidance.w}`;
+  const head = `${method} student (${countParams(s.student.params)} params; ${guidanceNote}), ${result.stepsDone} steps, final loss ${summary['train/loss_final'].toExponential(3)}; ${c.eval.samples} samples vs the test set`;
+  return { summary, report: `${head}\n${table}${exported}` };
 }

@@ -1,0 +1,33 @@
+/** The config of `kind: "solver-comparison"` (validated at the edge by `splam run`; defaults written here once). */
+import { z } from 'zod';
+import { SPACINGS } from '../../diffusion/grids.js';
+import type { SolverName } from '../../diffusion/solvers/index.js';
+import { mixtureSchema, scheduleSchema } from '../mixture-config.js';
+
+export const TRAINING_FREE = ['ddim', 'euler', 'heun', 'dpmpp2m'] as const satisfies readonly SolverName[];
+
+export const solverComparisonSchema = z
+  .object({
+    kind: z.literal('solver-comparison'),
+    /** Run name; default the config's file name is used by the CLI. */
+    name: z.string().min(1).optional(),
+    /** Experiment the run belongs to. Default "solvers". */
+    experiment: z.string().min(1).default('solvers'),
+    seed: z.number().int().default(0),
+    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    datasets: z
+      .array(z.object({ name: z.string().min(1), mixture: mixtureSchema }).strict())
+      .min(1),
+    solvers: z.array(z.enum(TRAINING_FREE)).min(1).default([...TRAINING_FREE]),
+    /** NFE budgets; a solver with c NFE per step gets ⌊nfe / c⌋ steps (skipped when 0). */
+    nfe: z.array(z.number().int().min(1)).min(1).default([2, 4, 8, 16, 32, 64]),
+    /** Time grid spacings to compare: uniform in t and/or uniform in λ. Default both. */
+    spacings: z.array(z.enum(SPACINGS)).min(1).default(['uniform', 'lambda']),
+    /** Samples per data set. Default 512. */
+    samples: z.number().int().min(1).default(512),
+    /** RK4 steps of the reference solve. Default 2000. */
+    referenceSubsteps: z.number().int().min(10).default(2000),
+  })
+  .strict();
+
+export type SolverComparisonConfig = z.output<typeof solverComparisonSchema>;
