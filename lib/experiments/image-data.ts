@@ -10,4 +10,4 @@ export const imageDataSchema = z
     testLimit: z.number().int().min(4).optional(),
   })
   .strict()
-  .default({ dataset: 'fashion-mnist' });
+  .prefault({});

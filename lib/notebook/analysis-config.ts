@@ -13,7 +13,7 @@ export const subPathStudySchema = z
     name: z.string().min(1),
     experiment: z.string().min(1).default('notebooks'),
     seed: z.number().int().default(0),
-    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    schedule: scheduleSchema.prefault({}),
     mixture: mixtureSchema,
     /** Points of the DDIM grid (skip k = N / numDdimTimesteps), as in training. */
     numDdimTimesteps: z.number().int().min(1).default(50),

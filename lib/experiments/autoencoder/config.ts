@@ -18,7 +18,7 @@ export const autoencoderSchema = z
         latentChannels: z.number().int().min(1).default(4),
       })
       .strict()
-      .default({ channels1: 32, channels2: 64, latentChannels: 4 }),
+      .prefault({}),
     loss: z
       .object({
         /** Reconstruction distance: `l2` mean squared error (default) or `l1` mean absolute error. */
@@ -27,7 +27,7 @@ export const autoencoderSchema = z
         latentPenalty: z.number().min(0).default(1e-4),
       })
       .strict()
-      .default({ reconstruction: 'l2', latentPenalty: 1e-4 }),
+      .prefault({}),
     train: z
       .object({
         steps: z.number().int().min(1).default(1500),
@@ -40,7 +40,7 @@ export const autoencoderSchema = z
         checkpointEvery: z.number().int().min(0).default(300),
       })
       .strict()
-      .default({ steps: 1500, batch: 64, lr: 2e-3, schedule: { kind: 'cosine', final: 0.05 }, weightDecay: 0, gradClip: 1, logEvery: 50, checkpointEvery: 300 }),
+      .prefault({}),
     /** Training images (a seeded random subset) over which s = 1/std(z) is computed. */
     scaleImages: z.number().int().min(1).default(1024),
     eval: z
@@ -51,7 +51,7 @@ export const autoencoderSchema = z
         gridImages: z.number().int().min(1).default(16),
       })
       .strict()
-      .default({ classifier: 'models/classifier-fmnist.ckpt', gridImages: 16 }),
+      .prefault({}),
     /** Write the weights and s here (e.g. models/autoencoder-fmnist.ckpt) plus `<file>.json`. */
     export: z.string().min(1).optional(),
   })

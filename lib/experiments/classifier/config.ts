@@ -17,7 +17,7 @@ export const classifierSchema = z
         testLimit: z.number().int().min(1).optional(),
       })
       .strict()
-      .default({ dataset: 'fashion-mnist' }),
+      .prefault({}),
     /**
      * Channels of the two 3×3 convolutions and the feature width F. Our default 16/32/128 (half the channels of
      * the Keras MNIST example's 32/64): measured here, a step at batch 64 takes ~2.4× less than 32/64 on wasm.
@@ -29,7 +29,7 @@ export const classifierSchema = z
         features: z.number().int().min(1).default(128),
       })
       .strict()
-      .default({ conv1: 16, conv2: 32, features: 128 }),
+      .prefault({}),
     train: z
       .object({
         /** Passes over the training set; steps = round(epochs·⌊N/batch⌋) (fractions allowed). */
@@ -45,7 +45,7 @@ export const classifierSchema = z
         checkpointEvery: z.number().int().min(0).default(500),
       })
       .strict()
-      .default({ epochs: 5, batch: 64, lr: 1e-3, schedule: { kind: 'cosine', final: 0 }, weightDecay: 0, gradClip: 0, logEvery: 50, checkpointEvery: 500 }),
+      .prefault({}),
     eval: z
       .object({
         /** Test accuracy every this many steps (0 = only at the end, where it always runs). */
@@ -54,7 +54,7 @@ export const classifierSchema = z
         batch: z.number().int().min(1).default(500),
       })
       .strict()
-      .default({ every: 1000, batch: 500 }),
+      .prefault({}),
     /** Write the final weights here (e.g. models/classifier-fmnist.ckpt) plus `<file>.json` with config and run record. */
     export: z.string().min(1).optional(),
   })

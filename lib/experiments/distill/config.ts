@@ -125,9 +125,6 @@ export const objectiveSchema = z
   })
   .strict();
 
-/** The objective's defaults, written once (the official code's). */
-export const OBJECTIVE_DEFAULTS: ObjectiveConfig = objectiveSchema.parse({});
-
 /**
  * Diagnostics of training (lib/splam/update.ts `splamDiagnostics`): every `every` steps (0 = off), the objective on a
  * fresh batch of its own stream split by γ and t bin (loss, gradient norm, cosine with LCM's gradient), and the
@@ -156,15 +153,15 @@ export const distillSchema = z
     name: z.string().min(1).optional(),
     experiment: z.string().min(1).default('distill'),
     seed: z.number().int().default(0),
-    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    schedule: scheduleSchema.prefault({}),
     data: dataSchema,
     /** Used for conditional data only: the teacher is guided with this fixed w (code: w = 8, LCM convention). */
-    guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
+    guidance: guidanceSchema.prefault({}),
     teacher: teacherSchema.default({ type: 'analytic' }),
     student: z
       .object({
         /** Architecture when starting from scratch; a checkpoint's own architecture wins when initialising from one. */
-        architecture: architectureSchema.default({ hidden: 256, blocks: 3, timeEmbedDim: 64 }),
+        architecture: architectureSchema.prefault({}),
         /** γ-embedding dimension (code: 256, inferred); 0 = no γ-embedding (LCM). */
         gammaEmbedDim: z.number().int().min(0).multipleOf(2).default(256),
         /**
@@ -184,9 +181,9 @@ export const distillSchema = z
         wEmbed: wEmbedSchema.optional(),
       })
       .strict()
-      .default({ architecture: { hidden: 256, blocks: 3, timeEmbedDim: 64 }, gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
-    objective: objectiveSchema.default(OBJECTIVE_DEFAULTS),
-    diagnostics: diagnosticsSchema.default({ every: 0, jumpSamples: 256 }),
+      .prefault({}),
+    objective: objectiveSchema.prefault({}),
+    diagnostics: diagnosticsSchema.prefault({}),
     train: z
       .object({
         steps: z.number().int().min(1).default(2000),
@@ -199,7 +196,7 @@ export const distillSchema = z
         checkpointEvery: z.number().int().min(0).default(500),
       })
       .strict()
-      .default({ steps: 2000, batch: 256, lr: 1e-3, weightDecay: 0, gradClip: 1, logEvery: 50, checkpointEvery: 500 }),
+      .prefault({}),
     eval: z
       .object({
         samples: z.number().int().min(2).default(2000),
@@ -214,7 +211,7 @@ export const distillSchema = z
         seed: z.number().int().default(1000),
       })
       .strict()
-      .default({ samples: 2000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', baselines: ['ddim', 'dpmpp2m'], referenceSubsteps: 500, weights: 'online', seed: 1000 }),
+      .prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

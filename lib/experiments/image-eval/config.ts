@@ -19,7 +19,7 @@ export const imageEvalSchema = z
         testLimit: z.number().int().min(4).optional(),
       })
       .strict()
-      .default({ dataset: 'fashion-mnist' }),
+      .prefault({}),
     /** Generated samples per row (FID is biased upwards at small n: compare rows of one run, and the floor). */
     samples: z.number().int().min(4).default(1000),
     /** Noise seed shared by every row (and by the distillation runs' own evaluations). */
@@ -56,7 +56,7 @@ export const imageEvalSchema = z
       )
       .default([]),
     /** The same-noise reference: the teacher's DDIM at the run's w with this many steps (null = none). */
-    reference: z.object({ steps: z.number().int().min(1).default(50) }).strict().nullable().default({ steps: 50 }),
+    reference: z.object({ steps: z.number().int().min(1).default(50) }).strict().nullable().prefault({}),
     /** Also score n training images (the data floor at this n). */
     floor: z.boolean().default(true),
     /** Also score the autoencoder's reconstructions of the floor's n training images. */

@@ -25,8 +25,8 @@ export const latentTeacherSchema = z
     /** The autoencoder file (written by `kind: "autoencoder"` with `export`). */
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
     data: imageDataSchema,
-    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
-    architecture: unetArchitectureSchema.default({ baseChannels: 32, channelMults: [1, 2], resBlocks: 1, groups: 8, timeEmbedDim: 64, timeHidden: 128 }),
+    schedule: scheduleSchema.prefault({}),
+    architecture: unetArchitectureSchema.prefault({}),
     /** Probability of replacing a label by the null label; 0.1, common CFG practice. */
     labelDropout: z.number().min(0).max(1).default(0.1),
     train: z
@@ -43,7 +43,7 @@ export const latentTeacherSchema = z
         checkpointEvery: z.number().int().min(0).default(400),
       })
       .strict()
-      .default({ steps: 3200, batch: 128, lr: 1e-3, schedule: { kind: 'cosine', final: 0.1 }, weightDecay: 0, gradClip: 1, emaMu: 0.995, logEvery: 50, checkpointEvery: 400 }),
+      .prefault({}),
     eval: z
       .object({
         classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),
@@ -57,7 +57,7 @@ export const latentTeacherSchema = z
         gridPerClass: z.number().int().min(0).default(4),
       })
       .strict()
-      .default({ classifier: 'models/classifier-fmnist.ckpt', samples: 1000, ddimSteps: 50, w: [0, 1, 2, 4], seed: 1000, gridPerClass: 4 }),
+      .prefault({}),
     export: z.string().min(1).optional(),
   })
   .strict();

@@ -14,7 +14,7 @@ export const solverComparisonSchema = z
     /** Experiment the run belongs to. Default "solvers". */
     experiment: z.string().min(1).default('solvers'),
     seed: z.number().int().default(0),
-    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    schedule: scheduleSchema.prefault({}),
     datasets: z
       .array(z.object({ name: z.string().min(1), mixture: mixtureSchema }).strict())
       .min(1),

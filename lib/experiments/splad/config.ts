@@ -21,7 +21,7 @@
 import { z } from 'zod';
 import { imageDataSchema } from '../image-data.js';
 import { TIMESTEP_SPACINGS } from '../../splam/sampler.js';
-import { diagnosticsSchema, OBJECTIVE_DEFAULTS, objectiveSchema, wEmbedDimOf, wEmbedSchema } from '../distill/config.js';
+import { diagnosticsSchema, objectiveSchema, wEmbedDimOf, wEmbedSchema } from '../distill/config.js';
 import { guidanceSchema } from '../mixture-data.js';
 
 export const spladSchema = z
@@ -36,7 +36,7 @@ export const spladSchema = z
     teacher: z.string().min(1).default('models/latent-teacher-fmnist.ckpt'),
     data: imageDataSchema,
     /** The teacher is guided with this fixed w (code: w = 8, LCM convention; choose from the teacher's sweep). */
-    guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
+    guidance: guidanceSchema.prefault({}),
     student: z
       .object({
         /** γ-embedding dimension (code: 256, inferred); 0 = no γ-projection (the student is the teacher exactly). */
@@ -49,9 +49,9 @@ export const spladSchema = z
         wEmbed: wEmbedSchema.optional(),
       })
       .strict()
-      .default({ gammaEmbedDim: 256, gammaProjInit: 'random', gammaEmbedScale: 1000 }),
-    objective: objectiveSchema.default(OBJECTIVE_DEFAULTS),
-    diagnostics: diagnosticsSchema.default({ every: 0, jumpSamples: 256 }),
+      .prefault({}),
+    objective: objectiveSchema.prefault({}),
+    diagnostics: diagnosticsSchema.prefault({}),
     train: z
       .object({
         steps: z.number().int().min(1).default(1000),
@@ -64,7 +64,7 @@ export const spladSchema = z
         checkpointEvery: z.number().int().min(0).default(200),
       })
       .strict()
-      .default({ steps: 1000, batch: 32, lr: 1e-4, weightDecay: 0, gradClip: 1, logEvery: 50, checkpointEvery: 200 }),
+      .prefault({}),
     eval: z
       .object({
         classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),
@@ -89,10 +89,10 @@ export const spladSchema = z
         curve: z
           .object({ every: z.number().int().min(0).default(0), samples: z.number().int().min(4).default(1000), steps: z.number().int().min(1).default(4) })
           .strict()
-          .default({ every: 0, samples: 1000, steps: 4 }),
+          .prefault({}),
       })
       .strict()
-      .default({ classifier: 'models/classifier-fmnist.ckpt', samples: 1000, steps: [1, 2, 4, 8], timestepSpacing: 'linspace', weights: 'online', seed: 1000, gridPerClass: 4, curve: { every: 0, samples: 1000, steps: 4 } }),
+      .prefault({}),
     /** Write the student here (e.g. models/splad-splam-fmnist.ckpt) plus `<file>.json`. */
     export: z.string().min(1).optional(),
   })

@@ -10,9 +10,9 @@ export const teacherSchema = z
     name: z.string().min(1).optional(),
     experiment: z.string().min(1).default('teacher'),
     seed: z.number().int().default(0),
-    schedule: scheduleSchema.default({ name: 'scaled-linear', N: 1000 }),
+    schedule: scheduleSchema.prefault({}),
     data: dataSchema,
-    architecture: architectureSchema.default({ hidden: 256, blocks: 3, timeEmbedDim: 64 }),
+    architecture: architectureSchema.prefault({}),
     /** Probability of replacing a label by the null label (conditional data only); 0.1 as in common CFG practice. */
     labelDropout: z.number().min(0).max(1).default(0.1),
     train: z
@@ -26,18 +26,18 @@ export const teacherSchema = z
         checkpointEvery: z.number().int().min(0).default(1000),
       })
       .strict()
-      .default({ steps: 5000, batch: 512, lr: 1e-3, weightDecay: 0, gradClip: 1, logEvery: 100, checkpointEvery: 1000 }),
+      .prefault({}),
     eval: z
       .object({
         samples: z.number().int().min(2).default(2000),
         /** DDIM steps of the learned teacher against the exact PF-ODE from the same noise. */
         ddimSteps: z.number().int().min(1).default(50),
         referenceSubsteps: z.number().int().min(10).default(500),
-        guidance: guidanceSchema.default({ w: 8, convention: 'lcm' }),
+        guidance: guidanceSchema.prefault({}),
         seed: z.number().int().default(1000),
       })
       .strict()
-      .default({ samples: 2000, ddimSteps: 50, referenceSubsteps: 500, guidance: { w: 8, convention: 'lcm' }, seed: 1000 }),
+      .prefault({}),
     /** Write the final weights here (e.g. models/teacher-ring2d.ckpt) plus `<file>.json` with config and run record. */
     export: z.string().min(1).optional(),
   })
