@@ -31,7 +31,8 @@
  * Before/after of the native engine: on `native` the same networks are also timed on plain `wasm` (with all its
  * replacement kernels) in a child process of the same run (`--no-wasm` skips it), and the speed-up is reported.
  * A profile of one training step per network (tf.profile, kernel time by kernel name) is printed and saved too, and
- * (on wasm) an A/B of the training step with the kernels added after profiling (ISSUE7_REPLACED, ISSUE7_NEW) swapped
+ * (on wasm) an A/B of the training step with the kernels added after profiling (OURS_REPLACED, OURS_NEW; `oursMs`,
+ * `issue7Ms` in result files written before 2026-12-06) swapped
  * out for the stock ones and back, step by step in alternation so that both variants see the same machine load
  * (before/after of those fixes; without the fused GroupNorm kernels lib/nn/groupnorm.ts composes GroupNorm from tfjs
  * ops, as it did before).
@@ -299,10 +300,10 @@ async function profileStep(step: () => void): Promise<{ totalMs: number; top: Ke
 }
 
 /** Register the stock kernels (and drop the fused GroupNorm ones) or their replacements, on wasm. */
-function useKernels(variant: 'stock' | 'issue7'): void {
-  for (const name of [...ISSUE7_REPLACED, ...ISSUE7_NEW]) {
+function useKernels(variant: 'stock' | 'ours'): void {
+  for (const name of [...OURS_REPLACED, ...OURS_NEW]) {
     if (tf.getKernel(name, 'wasm')) tf.unregisterKernel(name, 'wasm');
-    const config = variant === 'stock' ? stockConfigs.get(name) : issue7Configs.get(name);
+    const config = variant === 'stock' ? stockConfigs.get(name) : oursConfigs.get(name);
     if (config) tf.registerKernel(config);
   }
 }
@@ -310,10 +311,10 @@ function useKernels(variant: 'stock' | 'issue7'): void {
 /** Training-step ms with stock kernels and with their replacements, alternating step by step. */
 function abTrainStep(spec: NetSpec, pairs: number) {
   const { trainStep: step, dispose } = trainingSetup(spec);
-  const times = { stock: [] as number[], issue7: [] as number[] };
+  const times = { stock: [] as number[], ours: [] as number[] };
   try {
     for (let i = 0; i <= pairs; i++) {
-      for (const variant of ['stock', 'issue7'] as const) {
+      for (const variant of ['stock', 'ours'] as const) {
         useKernels(variant);
         const t0 = performance.now();
         step();
@@ -321,13 +322,13 @@ function abTrainStep(spec: NetSpec, pairs: number) {
       }
     }
   } finally {
-    useKernels('issue7');
+    useKernels('ours');
     dispose();
   }
   const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
   const stock = median(times.stock);
-  const issue7 = median(times.issue7);
-  return { pairs, stockMs: +stock.toFixed(2), issue7Ms: +issue7.toFixed(2), speedup: +(stock / issue7).toFixed(2) };
+  const ours = median(times.ours);
+  return { pairs, stockMs: +stock.toFixed(2), oursMs: +ours.toFixed(2), speedup: +(stock / ours).toFixed(2) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -380,13 +381,13 @@ function torchJob(threads: number) {
 const loadAtStart = readFileSync('/proc/loadavg', 'utf8').trim();
 // The stock wasm kernels replaced after profiling training steps, captured before initBackend registers the
 // replacements (for the A/B).
-const ISSUE7_REPLACED = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad'];
-const ISSUE7_NEW = [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL];
+const OURS_REPLACED = ['Identity', 'Sum', 'SplitV', 'AvgPoolGrad', 'ResizeNearestNeighborGrad'];
+const OURS_NEW = [GROUP_NORM_KERNEL, GROUP_NORM_GRAD_KERNEL];
 await import('@tensorflow/tfjs-backend-wasm');
-const stockConfigs = new Map(ISSUE7_REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')]));
+const stockConfigs = new Map(OURS_REPLACED.map((n) => [n, tf.getKernel(n, 'wasm')]));
 const backend = await initBackend();
-const issue7Configs = new Map([...ISSUE7_REPLACED, ...ISSUE7_NEW].map((n) => [n, tf.getKernel(n, 'wasm')]));
-const canAB = AB && backend.name === 'wasm' && [...issue7Configs.values(), ...stockConfigs.values()].every((c) => c !== undefined);
+const oursConfigs = new Map([...OURS_REPLACED, ...OURS_NEW].map((n) => [n, tf.getKernel(n, 'wasm')]));
+const canAB = AB && backend.name === 'wasm' && [...oursConfigs.values(), ...stockConfigs.values()].every((c) => c !== undefined);
 const cores = os.cpus().length;
 const t0 = performance.now();
 
@@ -443,9 +444,9 @@ if (native && WASM_BASELINE) {
 const ab: Record<string, ReturnType<typeof abTrainStep>> = {};
 if (canAB) {
   for (const spec of NETS) {
-    process.stderr.write(`A/B stock vs issue-7 kernels: ${spec.name} … `);
+    process.stderr.write(`A/B stock vs our kernels: ${spec.name} … `);
     ab[spec.name] = abTrainStep(spec, reps(spec.kind === 'mlp' ? 9 : 3));
-    process.stderr.write(`${ab[spec.name].stockMs} → ${ab[spec.name].issue7Ms} ms\n`);
+    process.stderr.write(`${ab[spec.name].stockMs} → ${ab[spec.name].oursMs} ms\n`);
   }
 }
 
@@ -529,8 +530,8 @@ if (peaks) {
     `1 thread ${peaks.oneThread.peak.toFixed(1)} GFLOP/s, ${cores} threads ${peaks.allCores.peak.toFixed(1)} GFLOP/s; PyTorch ${torch[1]?.torch}`);
 }
 if (canAB) {
-  console.log('\ntraining step, stock wasm kernels → with the issue-7 kernels (alternating steps, median ms):');
-  for (const [name, r] of Object.entries(ab)) console.log(`  ${name.padEnd(7)} ${r.stockMs.toFixed(1).padStart(8)} → ${r.issue7Ms.toFixed(1).padStart(8)} ms  (${r.speedup.toFixed(2)}×, ${r.pairs} pairs)`);
+  console.log('\ntraining step, stock wasm kernels → with our kernels (alternating steps, median ms):');
+  for (const [name, r] of Object.entries(ab)) console.log(`  ${name.padEnd(7)} ${r.stockMs.toFixed(1).padStart(8)} → ${r.oursMs.toFixed(1).padStart(8)} ms  (${r.speedup.toFixed(2)}×, ${r.pairs} pairs)`);
 }
 if (PROFILE) {
   for (const spec of NETS) {
@@ -555,7 +556,7 @@ const file = saveResult('engine', {
   native: backend.native ?? null,
   ours,
   wasmBaseline: wasmBaseline ?? null,
-  kernelAB: canAB ? { replaced: ISSUE7_REPLACED, added: ISSUE7_NEW, trainStep: ab } : null,
+  kernelAB: canAB ? { replaced: OURS_REPLACED, added: OURS_NEW, trainStep: ab } : null,
   peaks: peaks ?? null,
   torch: PEERS ? torch : null,
   rows,
