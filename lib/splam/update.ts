@@ -11,6 +11,8 @@ import type { Schedule } from '../diffusion/schedules.js';
 import type { Denoiser } from '../diffusion/types.js';
 import { emaUpdate } from '../nn/ema.js';
 import type { ParamSet } from '../nn/params.js';
+import { netGammaModel, type EpsNet } from '../nn/eps-net.js';
+import type { ClassCond } from '../diffusion/guidance.js';
 import type { Adam, LazyStepResult } from '../train/adam.js';
 import { consistencyFromEps } from './consistency.js';
 import { perSampleDistance } from './loss.js';
@@ -51,6 +53,47 @@ export function splamUpdate<C>(a: SplamUpdateArgs<C>): LazyStepResult {
   } finally {
     disposeBatch(b);
   }
+}
+
+/**
+ * What a distillation run with networks holds between steps: the frozen (guided) teacher, the student and its EMA
+ * target as networks (MLP or U-Net: each is seen as a γ-model through lib/nn/eps-net.ts `netGammaModel`), the
+ * optimiser, the schedule and the objective. The mixture distillation and SPLAD states are both this.
+ */
+export interface NetDistillation {
+  teacher: Denoiser<ClassCond>;
+  student: EpsNet & { params: ParamSet };
+  target: EpsNet & { params: ParamSet };
+  adam: Adam;
+  schedule: Schedule;
+  objective: SplamObjective;
+}
+
+/** The arguments of {@link splamUpdate} / {@link splamDiagnostics} for a batch of a {@link NetDistillation}. */
+function netArgs(d: NetDistillation, x0: tf.Tensor, cond: ClassCond | undefined, progress: number) {
+  return {
+    x0,
+    cond,
+    teacher: d.teacher,
+    student: { model: netGammaModel(d.student), params: d.student.params },
+    target: { model: netGammaModel(d.target), params: d.target.params },
+    schedule: d.schedule,
+    objective: d.objective,
+    progress,
+  };
+}
+
+/**
+ * The one training step of both distillation kinds: {@link splamUpdate} of `d` on the batch (x0, cond) that the
+ * kind's batch source gave; `progress` is the fraction of training done before the step.
+ */
+export function netDistillationStep(d: NetDistillation, x0: tf.Tensor, cond: ClassCond | undefined, o: { rng: Rng; emaMu: number; progress: number }): LazyStepResult {
+  return splamUpdate({ ...netArgs(d, x0, cond, o.progress), adam: d.adam, rng: o.rng, emaMu: o.emaMu });
+}
+
+/** {@link splamDiagnostics} of `d` on a batch, with a stream of its own. */
+export function netDistillationDiagnostics(d: NetDistillation, x0: tf.Tensor, cond: ClassCond | undefined, o: { rng: Rng; progress: number }): Promise<Record<string, number>> {
+  return splamDiagnostics({ ...netArgs(d, x0, cond, o.progress), rng: o.rng });
 }
 
 /** γ bins of the diagnostics: `g1`, γ = 1 exactly (LCM's sample), then quarters of [0, 1). */

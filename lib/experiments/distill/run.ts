@@ -20,7 +20,7 @@ import { copyParams, countParams, disposeParams, type ParamSet } from '../../nn/
 import { boundaries, probeTimes, solverGrid, type SolverGrid } from '../../splam/grid.js';
 import type { SplamObjective } from '../../splam/objective.js';
 import type { GammaEpsModel } from '../../diffusion/types.js';
-import { splamDiagnostics, splamUpdate } from '../../splam/update.js';
+import { netDistillationDiagnostics, netDistillationStep } from '../../splam/update.js';
 import { isLcm } from '../../splam/gamma.js';
 import { lcmSample, lcmTimesteps } from '../../splam/sampler.js';
 import { studentMap } from '../../splam/consistency.js';
@@ -111,24 +111,11 @@ export function disposeDistill(s: DistillState): void {
   s.adam.dispose();
 }
 
-/** Step `step` of the mixture distillation: a data batch, then {@link splamUpdate}. */
+/** Step `step` of the mixture distillation: a batch of the data stream, then the one distillation step. */
 export function distillStep(s: DistillState, c: DistillConfig, step: number): LazyStepResult {
   const { x, labels } = s.data.sample(c.train.batch, s.rng.data);
-  const cond = labels.length ? { labels } : undefined;
   try {
-    return splamUpdate({
-      x0: x,
-      cond,
-      teacher: s.teacher,
-      student: { model: netGammaModel(s.student), params: s.student.params },
-      target: { model: netGammaModel(s.target), params: s.target.params },
-      adam: s.adam,
-      schedule: s.schedule,
-      objective: s.objective,
-      rng: s.rng.objective,
-      emaMu: c.objective.emaMu,
-      progress: step / c.train.steps,
-    });
+    return netDistillationStep(s, x, labels.length ? { labels } : undefined, { rng: s.rng.objective, emaMu: c.objective.emaMu, progress: step / c.train.steps });
   } finally {
     x.dispose();
   }
@@ -154,7 +141,7 @@ export function distillDiagnostics(s: DistillState, c: DistillConfig): { at: (st
       const { x, labels: l } = s.data.sample(c.train.batch, stepRng);
       const out: Record<string, number> = {};
       try {
-        const d = await splamDiagnostics({ x0: x, cond: l.length ? { labels: l } : undefined, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
+        const d = await netDistillationDiagnostics(s, x, l.length ? { labels: l } : undefined, { rng: stepRng, progress: Math.min(step / c.train.steps, 1) });
         for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
       } finally {
         x.dispose();

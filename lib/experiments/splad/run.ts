@@ -27,7 +27,7 @@ import { Adam } from '../../train/adam.js';
 import type { Checkpoint } from '../../train/checkpoint.js';
 import { loadClassifier, readClassifierCheckpoint } from '../classifier/model.js';
 import { objectiveOf, wEmbedDimOf, wEmbedNetOptions, wRangeOf } from '../distill/config.js';
-import { splamDiagnostics, splamUpdate } from '../../splam/update.js';
+import { netDistillationDiagnostics, netDistillationStep } from '../../splam/update.js';
 import { studentMap } from '../../splam/consistency.js';
 import { dataEndProbe, type FlowMap } from '../../splam/trajectory-error.js';
 import { ddim } from '../../diffusion/solvers/ddim.js';
@@ -131,25 +131,12 @@ export function disposeSplad(s: SpladState): void {
   s.adam.dispose();
 }
 
-/** SPLAD step `step`, on that step's batch (labels kept: no prompt dropout in the code). */
+/** SPLAD step `step`: that step's batch of training latents (labels kept: no prompt dropout in the code), then the one distillation step. */
 export function spladStep(s: SpladState, c: SpladConfig, step: number): LazyStepResult {
   const { images, labels } = gatherRows(s.latents, s.batcher.indices(step));
   const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
   try {
-    const r = splamUpdate({
-      x0,
-      cond: { labels: Array.from(labels) },
-      teacher: s.teacher,
-      student: { model: netGammaModel(s.student), params: s.student.params },
-      target: { model: netGammaModel(s.target), params: s.target.params },
-      adam: s.adam,
-      schedule: s.schedule,
-      objective: s.objective,
-      rng: s.rng,
-      emaMu: c.objective.emaMu,
-      progress: step / c.train.steps,
-    });
-    return r;
+    return netDistillationStep(s, x0, { labels: Array.from(labels) }, { rng: s.rng, emaMu: c.objective.emaMu, progress: step / c.train.steps });
   } finally {
     x0.dispose();
   }
@@ -178,7 +165,7 @@ export function spladDiagnostics(s: SpladState, c: SpladConfig): { at: (step: nu
       const x0 = tf.tensor4d(images, [labels.length, ...(s.latents.shape.slice(1) as [number, number, number])]);
       const out: Record<string, number> = {};
       try {
-        const d = await splamDiagnostics({ x0, cond: { labels: Array.from(labels) }, teacher: s.teacher, student: { model: netGammaModel(s.student), params: s.student.params }, target: { model: netGammaModel(s.target), params: s.target.params }, schedule: s.schedule, objective: s.objective, rng, progress: Math.min(step / c.train.steps, 1) });
+        const d = await netDistillationDiagnostics(s, x0, { labels: Array.from(labels) }, { rng, progress: Math.min(step / c.train.steps, 1) });
         for (const [k, v] of Object.entries(d)) out[`diag/${k}`] = v;
       } finally {
         x0.dispose();
