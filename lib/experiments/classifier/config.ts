@@ -1,13 +1,11 @@
 /** The config of `kind: "classifier"` (validated at the edge by `splam run`; defaults written here once). */
 import { z } from 'zod';
+import { configHead, trainSchema } from '../config-fields.js';
 import { lrScheduleSchema } from '../../train/lr-schedule.js';
 
 export const classifierSchema = z
   .object({
-    kind: z.literal('classifier'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('classifier'),
-    seed: z.number().int().default(0),
+    ...configHead('classifier', 'classifier'),
     data: z
       .object({
         /** The only image set so far; its folder comes from SPLAM_FASHION_MNIST or the Debian path. */
@@ -30,22 +28,17 @@ export const classifierSchema = z
       })
       .strict()
       .prefault({}),
-    train: z
-      .object({
+    /** AdamW; no clipping by default. */
+    train: trainSchema({ batch: 64, lr: 1e-3, gradClip: 0, logEvery: 50, checkpointEvery: 500 }, {
+      length: {
         /** Passes over the training set; steps = round(epochs·⌊N/batch⌋) (fractions allowed). */
         epochs: z.number().gt(0).default(5),
-        batch: z.number().int().min(1).default(64),
-        lr: z.number().gt(0).default(1e-3),
+      },
+      afterLr: {
         /** Learning-rate schedule over the run's steps (see {@link learningRate}). Default cosine to 0. */
         schedule: lrScheduleSchema.default({ kind: 'cosine', final: 0 }),
-        weightDecay: z.number().min(0).default(0),
-        /** Global-norm clip (0 = none). */
-        gradClip: z.number().min(0).default(0),
-        logEvery: z.number().int().min(1).default(50),
-        checkpointEvery: z.number().int().min(0).default(500),
-      })
-      .strict()
-      .prefault({}),
+      },
+    }),
     eval: z
       .object({
         /** Test accuracy every this many steps (0 = only at the end, where it always runs). */

@@ -7,6 +7,7 @@
  * Each default is the official SPLAM code's unless its comment says otherwise.
  */
 import { z } from 'zod';
+import { configHead, stepsField, trainSchema } from '../config-fields.js';
 import type { SolverGrid } from '../../splam/grid.js';
 import type { SplamObjective } from '../../splam/objective.js';
 import { DEFAULT_HUBER_C } from '../../splam/loss.js';
@@ -149,10 +150,7 @@ export function objectiveOf(o: ObjectiveConfig, grid: SolverGrid): SplamObjectiv
 
 export const distillSchema = z
   .object({
-    kind: z.literal('distill'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('distill'),
-    seed: z.number().int().default(0),
+    ...configHead('distill', 'distill'),
     schedule: scheduleSchema.prefault({}),
     data: dataSchema,
     /** Used for conditional data only: the teacher is guided with this fixed w (code: w = 8, LCM convention). */
@@ -184,19 +182,10 @@ export const distillSchema = z
       .prefault({}),
     objective: objectiveSchema.prefault({}),
     diagnostics: diagnosticsSchema.prefault({}),
-    train: z
-      .object({
-        steps: z.number().int().min(1).default(2000),
-        batch: z.number().int().min(1).default(256),
-        /** Our default for toy MLPs (the SD runs use 8e-6 to 1e-4). */
-        lr: z.number().gt(0).default(1e-3),
-        weightDecay: z.number().min(0).default(0),
-        gradClip: z.number().min(0).default(1),
-        logEvery: z.number().int().min(1).default(50),
-        checkpointEvery: z.number().int().min(0).default(500),
-      })
-      .strict()
-      .prefault({}),
+    /** lr: our default for toy MLPs (the SD runs use 8e-6 to 1e-4). */
+    train: trainSchema({ batch: 256, lr: 1e-3, gradClip: 1, logEvery: 50, checkpointEvery: 500 }, {
+      length: stepsField(2000),
+    }),
     eval: z
       .object({
         samples: z.number().int().min(2).default(2000),

@@ -1,14 +1,12 @@
 /** The config of `kind: "image-eval"` (validated at the edge by `splam run`; defaults written here once). */
 import { z } from 'zod';
+import { configHead } from '../config-fields.js';
 
 const stepsList = z.array(z.number().int().min(1)).min(1);
 
 export const imageEvalSchema = z
   .object({
-    kind: z.literal('image-eval'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('image-tier'),
-    seed: z.number().int().default(0),
+    ...configHead('image-eval', 'image-tier'),
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
     teacher: z.string().min(1).default('models/latent-teacher-fmnist.ckpt'),
     classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),

@@ -1,5 +1,6 @@
 /** The config of `kind: "latent-teacher"` (validated at the edge by `splam run`; defaults written here once). */
 import { z } from 'zod';
+import { configHead, stepsField, trainSchema } from '../config-fields.js';
 import { lrScheduleSchema } from '../../train/lr-schedule.js';
 import { imageDataSchema } from '../image-data.js';
 import { scheduleSchema } from '../mixture-config.js';
@@ -18,10 +19,7 @@ export const unetArchitectureSchema = z
 
 export const latentTeacherSchema = z
   .object({
-    kind: z.literal('latent-teacher'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('image-tier'),
-    seed: z.number().int().default(0),
+    ...configHead('latent-teacher', 'image-tier'),
     /** The autoencoder file (written by `kind: "autoencoder"` with `export`). */
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
     data: imageDataSchema,
@@ -29,21 +27,16 @@ export const latentTeacherSchema = z
     architecture: unetArchitectureSchema.prefault({}),
     /** Probability of replacing a label by the null label; 0.1, common CFG practice. */
     labelDropout: z.number().min(0).max(1).default(0.1),
-    train: z
-      .object({
-        steps: z.number().int().min(1).default(3200),
-        batch: z.number().int().min(1).default(128),
-        lr: z.number().gt(0).default(1e-3),
+    train: trainSchema({ batch: 128, lr: 1e-3, gradClip: 1, logEvery: 50, checkpointEvery: 400 }, {
+      length: stepsField(3200),
+      afterLr: {
         schedule: lrScheduleSchema.default({ kind: 'cosine', final: 0.1 }),
-        weightDecay: z.number().min(0).default(0),
-        gradClip: z.number().min(0).default(1),
+      },
+      afterClip: {
         /** EMA decay of the evaluated / exported weights (our default 0.995 for a short run). */
         emaMu: z.number().min(0).max(1).default(0.995),
-        logEvery: z.number().int().min(1).default(50),
-        checkpointEvery: z.number().int().min(0).default(400),
-      })
-      .strict()
-      .prefault({}),
+      },
+    }),
     eval: z
       .object({
         classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),

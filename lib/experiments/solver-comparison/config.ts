@@ -1,5 +1,6 @@
 /** The config of `kind: "solver-comparison"` (validated at the edge by `splam run`; defaults written here once). */
 import { z } from 'zod';
+import { configHead } from '../config-fields.js';
 import { SPACINGS } from '../../diffusion/grids.js';
 import type { SolverName } from '../../diffusion/solvers/index.js';
 import { mixtureSchema, scheduleSchema } from '../mixture-config.js';
@@ -8,12 +9,7 @@ export const TRAINING_FREE = ['ddim', 'euler', 'heun', 'dpmpp2m'] as const satis
 
 export const solverComparisonSchema = z
   .object({
-    kind: z.literal('solver-comparison'),
-    /** Run name; default the config's file name is used by the CLI. */
-    name: z.string().min(1).optional(),
-    /** Experiment the run belongs to. Default "solvers". */
-    experiment: z.string().min(1).default('solvers'),
-    seed: z.number().int().default(0),
+    ...configHead('solver-comparison', 'solvers'),
     schedule: scheduleSchema.prefault({}),
     datasets: z
       .array(z.object({ name: z.string().min(1), mixture: mixtureSchema }).strict())

@@ -19,6 +19,7 @@
  * t = 999, γ = 0 (α_t = 0.068); see the run records for what that costs at this budget.
  */
 import { z } from 'zod';
+import { configHead, stepsField, trainSchema } from '../config-fields.js';
 import { imageDataSchema } from '../image-data.js';
 import { TIMESTEP_SPACINGS } from '../../splam/sampler.js';
 import { diagnosticsSchema, objectiveSchema, wEmbedDimOf, wEmbedSchema } from '../distill/config.js';
@@ -26,10 +27,7 @@ import { guidanceSchema } from '../mixture-data.js';
 
 export const spladSchema = z
   .object({
-    kind: z.literal('splad'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('image-tier'),
-    seed: z.number().int().default(0),
+    ...configHead('splad', 'image-tier'),
     /** The autoencoder file; must be the one the teacher was trained on (checked). */
     autoencoder: z.string().min(1).default('models/autoencoder-fmnist.ckpt'),
     /** The latent teacher file (`kind: "latent-teacher"` with `export`); its schedule is the run's. */
@@ -52,19 +50,10 @@ export const spladSchema = z
       .prefault({}),
     objective: objectiveSchema.prefault({}),
     diagnostics: diagnosticsSchema.prefault({}),
-    train: z
-      .object({
-        steps: z.number().int().min(1).default(1000),
-        batch: z.number().int().min(1).default(32),
-        /** The code's default 1e-4 (the README run: 8e-6). */
-        lr: z.number().gt(0).default(1e-4),
-        weightDecay: z.number().min(0).default(0),
-        gradClip: z.number().min(0).default(1),
-        logEvery: z.number().int().min(1).default(50),
-        checkpointEvery: z.number().int().min(0).default(200),
-      })
-      .strict()
-      .prefault({}),
+    /** lr: the code's default 1e-4 (the README run: 8e-6). */
+    train: trainSchema({ batch: 32, lr: 1e-4, gradClip: 1, logEvery: 50, checkpointEvery: 200 }, {
+      length: stepsField(1000),
+    }),
     eval: z
       .object({
         classifier: z.string().min(1).default('models/classifier-fmnist.ckpt'),

@@ -1,32 +1,21 @@
 /** The config of `kind: "teacher"` (validated at the edge by `splam run`; defaults written here once). */
 import { z } from 'zod';
+import { configHead, stepsField, trainSchema } from '../config-fields.js';
 import { architectureSchema } from '../distill/config.js';
 import { dataSchema, guidanceSchema } from '../mixture-data.js';
 import { scheduleSchema } from '../mixture-config.js';
 
 export const teacherSchema = z
   .object({
-    kind: z.literal('teacher'),
-    name: z.string().min(1).optional(),
-    experiment: z.string().min(1).default('teacher'),
-    seed: z.number().int().default(0),
+    ...configHead('teacher', 'teacher'),
     schedule: scheduleSchema.prefault({}),
     data: dataSchema,
     architecture: architectureSchema.prefault({}),
     /** Probability of replacing a label by the null label (conditional data only); 0.1 as in common CFG practice. */
     labelDropout: z.number().min(0).max(1).default(0.1),
-    train: z
-      .object({
-        steps: z.number().int().min(1).default(5000),
-        batch: z.number().int().min(1).default(512),
-        lr: z.number().gt(0).default(1e-3),
-        weightDecay: z.number().min(0).default(0),
-        gradClip: z.number().min(0).default(1),
-        logEvery: z.number().int().min(1).default(100),
-        checkpointEvery: z.number().int().min(0).default(1000),
-      })
-      .strict()
-      .prefault({}),
+    train: trainSchema({ batch: 512, lr: 1e-3, gradClip: 1, logEvery: 100, checkpointEvery: 1000 }, {
+      length: stepsField(5000),
+    }),
     eval: z
       .object({
         samples: z.number().int().min(2).default(2000),
