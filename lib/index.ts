@@ -42,7 +42,7 @@ export { ringMixture, randomMixture } from './analytic/mixtures.js';
 export { solverGrid, subPaths, boundaries, splitTrajectory, type SolverGrid, type SubPath } from './splam/grid.js';
 export { subPathCoefs, slOdePoint, sigmaGamma, distDelta, SIGMA_GAMMA_FORMS, type SigmaGammaForm } from './splam/sl-ode.js';
 export { sampleGamma, LCM_GAMMA, isLcm, type GammaDistribution } from './splam/gamma.js';
-export { cSkip, cOut, applyBoundary, SIGMA_DATA } from './splam/boundary.js';
+export { cSkip, cOut, SIGMA_DATA } from './splam/boundary.js';
 export { consistencyFromEps, studentMap, studentView } from './splam/consistency.js';
 export { prepareSplamBatch, studentLoss, studentPrediction, disposeBatch, type SplamObjective, type SplamBatch } from './splam/objective.js';
 export { splamUpdate, splamDiagnostics, type SplamUpdateArgs } from './splam/update.js';

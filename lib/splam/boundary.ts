@@ -45,18 +45,3 @@ export function cOut(t: number, o: BoundaryOptions = {}): number {
   const st = (o.timestepScaling ?? TIMESTEP_SCALING) * t;
   return st / Math.sqrt(st * st + sd * sd);
 }
-
-/**
- * The consistency map from a clean estimate: f = c_skip(t)·x + c_out(t)·x̂_0, for one t or one per sample.
- * @param x [B, ...]; @param x0 [B, ...]; @param t a time or one time per sample.
- */
-export function applyBoundary(x: tf.Tensor, x0: tf.Tensor, t: number | number[], o: BoundaryOptions = {}): tf.Tensor {
-  const ts = Array.isArray(t) ? t : [t];
-  const skip = ts.map((ti) => cSkip(ti, o));
-  const out = ts.map((ti) => cOut(ti, o));
-  return tf.tidy(() => {
-    const cs = Array.isArray(t) ? perSample(tf.tensor1d(skip), x.rank) : tf.scalar(skip[0]);
-    const co = Array.isArray(t) ? perSample(tf.tensor1d(out), x.rank) : tf.scalar(out[0]);
-    return x.mul(cs).add(x0.mul(co));
-  });
-}

@@ -105,7 +105,7 @@ export function slOdePoint(xt: tf.Tensor, xs: tf.Tensor, gamma: Coef, r: Coef, h
   }
   return tf.tidy(() => {
     const g = perSample(gamma, xt.rank);
-    return xt.mul(g).add(xs.mul(perSample(r, xs.rank)).mul(tf.sub(1, g)));
+    return xt.mul(g).add(driftPush(xs, r).mul(tf.sub(1, g)));
   });
 }
 

@@ -5,7 +5,8 @@ import { makeSchedule } from '../../lib/diffusion/schedules.js';
 import { ddim } from '../../lib/diffusion/solvers/ddim.js';
 import { makeMixture, mixtureDenoiser } from '../../lib/analytic/mixture.js';
 import { distDelta, driftPush, sigmaGamma, slOdePoint, subPathCoefs, disposeCoefs } from '../../lib/splam/sl-ode.js';
-import { applyBoundary, cOut, cSkip } from '../../lib/splam/boundary.js';
+import { cOut, cSkip } from '../../lib/splam/boundary.js';
+import { consistencyFromEps } from '../../lib/splam/consistency.js';
 import { assertArgumentError, maxAbsDiff, setup } from '../helpers.js';
 
 await setup();
@@ -83,9 +84,10 @@ test('LCM boundary scalings: c_skip(0) = 1, c_out(0) = 0, and reference values a
   // c_out² = (10t)²/((10t)² + σ_d²) = 1 − c_skip
   for (const t of [0, 0.05, 1, 19, 500]) assert.ok(Math.abs(cOut(t) ** 2 - (1 - cSkip(t))) < 1e-12, `t=${t}`);
   const x = tf.ones([2, 2]);
-  const x0 = tf.zeros([2, 2]);
-  assert.equal(maxAbsDiff(applyBoundary(x, x0, 0), x), 0, 'f(x, 0) = x');
-  assert.ok(maxAbsDiff(applyBoundary(x, x0, [0, 999]), [1, 1, 2.5e-9, 2.5e-9]) < 1e-9);
+  // The one consistency map with ε̂ = x (so x̂_0 = (x − σx)/α = 0 at α = 1, σ = 1): f = c_skip(t)·x.
+  const f = (t: number[]) => consistencyFromEps(x, x, { alpha: 1, sigma: 1, cSkip: tf.tensor1d(t.map((v) => cSkip(v))), cOut: tf.tensor1d(t.map((v) => cOut(v))) });
+  assert.equal(maxAbsDiff(f([0, 0]), x), 0, 'f(x, 0) = x');
+  assert.ok(maxAbsDiff(f([0, 999]), [1, 1, 2.5e-9, 2.5e-9]) < 1e-9);
 });
 
 test('γ outside [0, 1], s ≥ t and times out of range are rejected with the argument named', () => {
