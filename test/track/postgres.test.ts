@@ -50,6 +50,43 @@ test('postgres:// selects the PostgreSQL store; the schema is created once, vers
   assert.deepEqual((await sql(foreign.schema, 'SELECT count(*)::int AS n FROM runs'))[0], { n: 0 }, 'nothing was changed');
 });
 
+test('a version-1 store (one row per point) migrates to batch rows in place: every point, its order and the run read back the same', { skip }, async () => {
+  const { url, schema } = freshPgUrl();
+  const v1 = MIGRATIONS.find((m) => m.version === 1)!;
+  await sql('public', `CREATE SCHEMA "${schema}"`);
+  await sql(schema, `CREATE TABLE schema_version (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now()); ${v1.sql}; INSERT INTO schema_version (version, description) VALUES (1, 'v1')`);
+  // A run written by version 1: its record, and points in per-point rows, one key logged twice at step 3.
+  const scratch = freshPgUrl();
+  const first = await openStore(scratch.url);
+  const run = await first.startRun({ name: 'old', experiment: 'migrate', params: { lr: 1 } });
+  await run.finish();
+  const rec = await first.getRun(run.id);
+  await first.close();
+  const row = (await sql(scratch.schema, 'SELECT * FROM runs'))[0];
+  const cols = Object.keys(row);
+  await sql(schema, `INSERT INTO runs (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})`, cols.map((c) => (typeof row[c] === 'object' && row[c] !== null ? JSON.stringify(row[c]) : row[c])));
+  const points = [['loss', 1, 0.5], ['loss', 2, 0.25], ['acc', 1, 0.1], ['loss', 3, 0.2], ['loss', 3, 0.125]] as const;
+  for (const [i, [key, step, value]] of points.entries()) await sql(schema, 'INSERT INTO metrics (run_id, seq, key, step, value, time) VALUES ($1, $2, $3, $4, $5, $6)', [run.id, i, key, step, value, 1000 + i]);
+
+  const store = await openStore(url);
+  const versions = await sql<{ version: number }>(schema, 'SELECT version FROM schema_version ORDER BY version');
+  assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version), 'migrated to the newest version');
+  assert.equal((await sql<{ n: number }>(schema, 'SELECT count(*)::int AS n FROM metric_batches'))[0].n, 5, 'one batch row per old point');
+  assert.deepEqual((await store.getRun(run.id)).params, rec.params);
+  const series = Object.fromEntries((await store.readMetrics(run.id)).map((m) => [m.key, m]));
+  assert.deepEqual(series.loss.step, [1, 2, 3, 3]);
+  assert.deepEqual(series.loss.value, [0.5, 0.25, 0.2, 0.125], 'equal steps keep their logging order');
+  assert.deepEqual(series.acc.value, [0.1]);
+  // New points after the old ones continue the seq numbering; a resumed run reads them all.
+  const resumed = await store.resumeRun(run.id);
+  resumed.logMetric('loss', 0.0625, 4);
+  await resumed.finish();
+  assert.deepEqual((await store.readMetrics(run.id, ['loss']))[0].value, [0.5, 0.25, 0.2, 0.125, 0.0625]);
+  await store.deleteRun(run.id);
+  assert.equal((await sql<{ n: number }>(schema, 'SELECT count(*)::int AS n FROM metric_batches'))[0].n, 0, 'deleteRun removes the batches');
+  await store.close();
+});
+
 test('an unreachable server is one StoreError line naming the server, never the password', { skip }, async () => {
   const err = await rejectsStore(openStore('postgres://splam:s3cret@127.0.0.1:1/splam'), { code: 'store_unreachable', message: /connection refused/ });
   assert.ok(!err.message.includes('s3cret'));

@@ -134,16 +134,6 @@ function arrayOf(oid: number, n: number, bytes: number): { buf: Buffer; view: Da
   return { buf, view };
 }
 
-/** An integer[] (int4) parameter. */
-export function int4Array(items: readonly number[]): Buffer {
-  const { buf, view } = arrayOf(OID_INT4, items.length, items.length * 8);
-  for (let i = 0, o = HEADER; i < items.length; i++, o += 8) {
-    view.setInt32(o, 4);
-    view.setInt32(o + 4, items[i]);
-  }
-  return buf;
-}
-
 /**
  * A bigint[] (int8) parameter of safe integers (steps, epoch milliseconds).
  * @throws ArgumentError for an item that is not a safe integer (an imported series' step or time)
@@ -199,21 +189,27 @@ export interface PointColumns {
   time: readonly number[];
 }
 
-const POINTS_FROM = 'INSERT INTO metrics (run_id, seq, key, step, value, time) SELECT $1, * FROM unnest($2::integer[], $3::text[], $4::bigint[], $5::double precision[], $6::bigint[])';
+const POINTS_FROM = 'INSERT INTO metric_batches (run_id, seq0, keys, steps, vals, times) VALUES ($1, $2, $3::text[], $4::bigint[], $5::double precision[], $6::bigint[])';
 
 /**
- * Insert a batch of points: one statement, any batch size, six parameters (the run id and one binary array per
- * column). A plain INSERT: `(run_id, seq)` is the primary key, so a point already there fails the statement
- * (23505) instead of being written twice.
+ * Insert a batch of points as one row (schema.ts `metric_batches`): one statement, any batch size, six parameters
+ * (the run id, the first point's seq and one binary array per column). A plain INSERT: `(run_id, seq0)` is the
+ * primary key, so a batch already there fails the statement (23505) instead of being written twice.
  */
 export const INSERT_POINTS = POINTS_FROM;
 
 /**
  * The same for a batch sent before whose outcome is unknown (its statement failed, or its connection broke
- * before the reply; it may have committed): rows already there are skipped, so a retry never doubles a point.
- * Only retries pay for ON CONFLICT: its speculative insertion made every batch about 1.6× slower here.
+ * before the reply; it may have committed): a batch already there is skipped, so a retry never doubles a point.
  */
 export const INSERT_POINTS_RETRY = `${POINTS_FROM} ON CONFLICT DO NOTHING`;
 
-/** The parameters of {@link INSERT_POINTS} / {@link INSERT_POINTS_RETRY}. */
-export const pointValues = (runId: string, b: PointColumns): unknown[] => [runId, int4Array(b.seq), textArrayBinary(b.key), int8Array(b.step, 'step'), float8Array(b.value), int8Array(b.time, 'time')];
+/**
+ * The parameters of {@link INSERT_POINTS} / {@link INSERT_POINTS_RETRY}.
+ * @throws Error when the batch's seqs are not consecutive (a bug: runs and imports number points in order).
+ */
+export function pointValues(runId: string, b: PointColumns): unknown[] {
+  const seq0 = b.seq[0];
+  for (let i = 1; i < b.seq.length; i++) if (b.seq[i] !== seq0 + i) throw new Error(`metric batch of run ${runId}: seq ${b.seq[i]} at position ${i} does not follow ${seq0} (a batch is a contiguous run of points)`);
+  return [runId, seq0, textArrayBinary(b.key), int8Array(b.step, 'step'), float8Array(b.value), int8Array(b.time, 'time')];
+}

@@ -372,7 +372,7 @@ export class PgRunStore implements RunStore, PgRunHost {
       await this.query('SELECT DISTINCT ON (key) key, step, value FROM metrics WHERE run_id = $1 ORDER BY key, step DESC, seq DESC', [id])
     ).rows as { key: string; step: number; value: number }[];
     const latest = new Map(latestRows.map((r) => [r.key, { step: r.step, value: r.value }]));
-    const maxSeq = (await this.query('SELECT max(seq) AS m FROM metrics WHERE run_id = $1', [id])).rows[0].m as number | null;
+    const maxSeq = (await this.query('SELECT max(seq0 + cardinality(keys) - 1) AS m FROM metric_batches WHERE run_id = $1', [id])).rows[0].m as number | null;
     const explicit = Object.fromEntries(Object.entries(rec.summary).filter(([k]) => !latest.has(k)));
     const run = new PgRun(this, rec, { heartbeatMs: this.#opts.heartbeatMs, flush: this.#opts.flush, nextSeq: maxSeq === null ? 0 : maxSeq + 1, latest, explicit });
     this.#open.set(id, run);
@@ -388,7 +388,7 @@ export class PgRunStore implements RunStore, PgRunHost {
     }
     await this.#open.get(id)?.close(false);
     await this.#transaction(async (c) => {
-      await c.query('DELETE FROM metrics WHERE run_id = $1', [id]);
+      await c.query('DELETE FROM metric_batches WHERE run_id = $1', [id]);
       await c.query('DELETE FROM runs WHERE id = $1', [id]); // tags cascade
     });
     await rm(this.artifactsDir(id), { recursive: true, force: true });
@@ -555,7 +555,7 @@ export class PgRunStore implements RunStore, PgRunHost {
       persisted++;
     }
     if (persisted > 0) actions.push(`recorded ${persisted} crashed run(s)`);
-    const orphans = (await this.query('SELECT DISTINCT run_id FROM metrics m WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.run_id)')).rows as { run_id: string }[];
+    const orphans = (await this.query('SELECT DISTINCT run_id FROM metric_batches m WHERE NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = m.run_id)')).rows as { run_id: string }[];
     for (const o of orphans) issues.push({ code: 'foreign_entry', runId: o.run_id, message: `metric points of run ${o.run_id}, which is not in the runs table` });
     let folders: string[] = [];
     try {
