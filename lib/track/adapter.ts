@@ -6,6 +6,7 @@
  */
 import type { Adapter } from 'lowdb';
 import { StoreError } from '../errors.js';
+import { readFile } from 'node:fs/promises';
 import { readTextOrNull, writeFileAtomic } from './atomic.js';
 
 export interface JsonFileOptions<T> {
@@ -58,7 +59,24 @@ export class AtomicJsonFile<T> implements Adapter<T> {
    */
   async read(): Promise<T | null> {
     const text = await readTextOrNull(this.file);
-    if (text === null) return null;
+    return text === null ? null : this.parse(text);
+  }
+
+  /**
+   * The file's bytes as {@link read} reads them (null when missing), for a caller that parses only when they
+   * changed ({@link parse}).
+   */
+  async readBytes(): Promise<Buffer | null> {
+    try {
+      return await readFile(this.file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  /** Parse, check and revive the file's text. @throws StoreError as {@link read}. */
+  parse(text: string): T {
     const parsed = text.length === 0 ? { ok: false as const, reason: 'the file is empty' } : parseJsonText(text);
     // `'reason' in parsed` (not `parsed.ok`) so the narrowing also holds without strictNullChecks (tslab's notebooks).
     const reason = 'reason' in parsed ? parsed.reason : (this.#opts.check?.(parsed.value) ?? null);

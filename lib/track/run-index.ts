@@ -74,6 +74,33 @@ export class RunIndex {
     this.#file = file;
   }
 
+  /** The document as last parsed by {@link readShared}, and the bytes it was parsed from. */
+  #shared: { bytes: Buffer; data: IndexData } | null = null;
+
+  /**
+   * The current document for queries, parsed again only when the file's bytes changed (reading and comparing the
+   * bytes is a few milliseconds where parsing 10,000 runs is most of a query's time). The returned object is
+   * shared between calls: callers must not change it, and copy what they hand out (the store's listRuns copies the
+   * records it returns). With another adapter (lowdb's `Memory` in tests) it is {@link read}.
+   */
+  async readShared(): Promise<IndexData> {
+    const data = await this.readSharedOrNull();
+    if (data === null) throw this.#missing();
+    return data;
+  }
+
+  /** {@link readShared}, or null when the index does not exist (openStore's first read: the first query reuses it). */
+  async readSharedOrNull(): Promise<IndexData | null> {
+    if (!(this.#adapter instanceof AtomicJsonFile)) return this.readOrNull();
+    const adapter = this.#adapter as AtomicJsonFile<IndexData>;
+    const bytes = await adapter.readBytes();
+    if (bytes === null) return null;
+    if (this.#shared !== null && this.#shared.bytes.equals(bytes)) return this.#shared.data;
+    const data = adapter.parse(bytes.toString('utf8'));
+    this.#shared = { bytes, data };
+    return data;
+  }
+
   /** Read the current document (no lock: writes are atomic renames, so a read sees a whole file). */
   async read(): Promise<IndexData> {
     const data = await this.#adapter.read();

@@ -184,7 +184,7 @@ function resolveOptions(dir: string | undefined, opts: OpenStoreOptions): Resolv
 export async function openStore(dir?: string, opts: OpenStoreOptions = {}): Promise<RunStore> {
   const r = resolveOptions(dir, opts);
   await prepareFolder(r.paths, r.opts.create, r.lock);
-  if ((await r.index.readOrNull()) === null) {
+  if ((await r.index.readSharedOrNull()) === null) {
     if (await hasRunFolders(r.paths)) await r.index.read(); // throws missing_index
     await r.index.init();
   }
@@ -471,9 +471,9 @@ export class FileRunStore implements RunStore, RunHost {
 
   async listRuns(query: RunQuery = {}): Promise<RunRecord[]> {
     const select = compileQuery(query); // bad filters fail before any I/O
-    const data = await this.#index.read();
+    const data = await this.#index.readShared(); // parsed once per version of the index file
     const probe = this.#probe();
-    return select(Object.values(data.runs).map((r) => deriveStatus(r, probe)));
+    return select(Object.values(data.runs).map((r) => deriveStatus(r, probe))).map((r) => structuredClone(r)); // the caller's own copies
   }
 
   async listExperiments(): Promise<ExperimentInfo[]> {

@@ -64,6 +64,25 @@ eachBackend('a run records the data model: ids, status, times, params, tags, sum
   if (b.name === 'file') assert.ok(existsSync(path.join(store.location, 'runs', run.id, 'metrics.jsonl')));
 });
 
+eachBackend('listRuns hands out the caller\'s own records: changing one changes neither the store nor the next answer; another handle\'s change shows at once', async (b) => {
+  const { store, location } = await b.fresh();
+  const run = await store.startRun({ experiment: 'copies', name: 'a', params: { k: 20 } });
+  await run.finish({ fid: 3 });
+  const first = await store.listRuns({ experiment: 'copies' });
+  (first[0].params as { k: number }).k = 999;
+  first[0].summary.fid = -1;
+  first[0].name = 'changed';
+  const again = await store.listRuns({ experiment: 'copies' });
+  assert.notEqual(again[0], first[0]);
+  assert.deepEqual([(again[0].params as { k: number }).k, again[0].summary.fid, again[0].name], [20, 3, 'a'], 'the next answer is unchanged');
+  // Another handle on the same store (as another process would be) writes; this handle's next query sees it.
+  const other = await openStore(location);
+  const second = await other.startRun({ experiment: 'copies', name: 'b' });
+  await second.finish();
+  assert.deepEqual((await store.listRuns({ experiment: 'copies' })).map((r) => r.name).sort(), ['a', 'b']);
+  await other.close();
+});
+
 test('logging metric points never rewrites the index', async () => {
   const { dir, store } = await freshStore();
   const run = await store.startRun({ provenance: NO_GIT });
