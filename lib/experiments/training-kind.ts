@@ -9,6 +9,7 @@
  */
 import type { z } from 'zod';
 import { prefetchVariables } from '../backend/reads.js';
+import { restoreRng, type Rng, type RngState } from '../data/rng.js';
 import { countParams, type ParamSet } from '../nn/params.js';
 import type { Adam, LazyStepResult } from '../train/adam.js';
 import { decodeCheckpoint, encodeCheckpoint, paramTensors, restoreParams } from '../train/checkpoint.js';
@@ -191,5 +192,15 @@ export function defineTrainingKind<S extends z.ZodType, St, D = undefined>(spec:
     encode,
     restore,
     close: (session) => spec.dispose(session.state),
+  };
+}
+
+/** `save`/`load` of a {@link CheckpointSpec} for a state with one random stream `rng` (meta field `rng`). */
+export function oneRngStream<St extends { rng: Rng }>(): Pick<CheckpointSpec<St>, 'save' | 'load'> {
+  return {
+    save: (s) => ({ rng: s.rng.state() }),
+    load: (s, meta) => {
+      s.rng = restoreRng(meta.rng as RngState);
+    },
   };
 }

@@ -1,8 +1,7 @@
 /** `kind: "latent-teacher"` for `splam run`. */
-import { restoreRng, type RngState } from '../../data/rng.js';
-import { defineTrainingKind } from '../training-kind.js';
+import { defineTrainingKind, oneRngStream } from '../training-kind.js';
 import { latentTeacherSchema } from './config.js';
-import { disposeLatentTeacher, finishLatentTeacher, latentTeacherStep, setupLatentTeacher } from './run.js';
+import { disposeLatentTeacher, finishLatentTeacher, latentTeacherStep, setupLatentTeacher, type LatentTeacherState } from './run.js';
 
 export const latentTeacherKind = defineTrainingKind({
   kind: 'latent-teacher',
@@ -18,10 +17,7 @@ export const latentTeacherKind = defineTrainingKind({
       ['ema', s.ema.params],
     ],
     adam: (s) => s.adam,
-    save: (s) => ({ rng: s.rng.state() }),
-    load: (s, meta) => {
-      s.rng = restoreRng(meta.rng as RngState);
-    },
+    ...oneRngStream<LatentTeacherState>(),
   },
   params: (s) => s.net.params,
   evaluate: finishLatentTeacher,

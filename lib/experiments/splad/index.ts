@@ -1,9 +1,8 @@
 /** `kind: "splad"` for `splam run`. */
-import { restoreRng, type RngState } from '../../data/rng.js';
 import type { ImageSet } from '../../data/fashion-mnist.js';
-import { defineTrainingKind } from '../training-kind.js';
+import { defineTrainingKind, oneRngStream } from '../training-kind.js';
 import { spladSchema } from './config.js';
-import { disposeSplad, finishSplad, setupSplad, spladMonitor, spladStep } from './run.js';
+import { disposeSplad, finishSplad, setupSplad, spladMonitor, spladStep, type SpladState } from './run.js';
 
 export const spladKind = defineTrainingKind({
   kind: 'splad',
@@ -20,10 +19,7 @@ export const spladKind = defineTrainingKind({
       ['target', s.target.params],
     ],
     adam: (s) => s.adam,
-    save: (s) => ({ rng: s.rng.state() }),
-    load: (s, meta) => {
-      s.rng = restoreRng(meta.rng as RngState);
-    },
+    ...oneRngStream<SpladState>(),
     missingHint: ' (config changed since it was written?)',
   },
   params: (s) => s.student.params,

@@ -1,8 +1,7 @@
 /** `kind: "teacher"` for `splam run`. */
-import { restoreRng, type RngState } from '../../data/rng.js';
-import { defineTrainingKind } from '../training-kind.js';
+import { defineTrainingKind, oneRngStream } from '../training-kind.js';
 import { teacherSchema } from './config.js';
-import { disposeTeacher, finishTeacher, setupTeacher, teacherStep } from './run.js';
+import { disposeTeacher, finishTeacher, setupTeacher, teacherStep, type TeacherState } from './run.js';
 
 export const teacherKind = defineTrainingKind({
   kind: 'teacher',
@@ -15,10 +14,7 @@ export const teacherKind = defineTrainingKind({
     label: 'teacher training',
     groups: (s) => [['net', s.net.params]],
     adam: (s) => s.adam,
-    save: (s) => ({ rng: s.rng.state() }),
-    load: (s, meta) => {
-      s.rng = restoreRng(meta.rng as RngState);
-    },
+    ...oneRngStream<TeacherState>(),
   },
   params: (s) => s.net.params,
   evaluate: finishTeacher,
