@@ -6,9 +6,7 @@
  * c_out(0) = 0, so f(x, 0) = x; at every grid time t ≥ 19, c_out ≈ 1 and f is the network's x̂_0.
  * The consistency map is f_θ(x, t) = c_skip(t)·x + c_out(t)·x̂_0,θ(x, t).
  */
-import * as tf from '@tensorflow/tfjs';
 import { ArgumentError } from '../errors.js';
-import { perSample } from '../diffusion/types.js';
 
 /** σ_d of LCM/SPLAM. */
 export const SIGMA_DATA = 0.5;

@@ -6,8 +6,7 @@
  */
 import type { Adapter } from 'lowdb';
 import { StoreError } from '../errors.js';
-import { readFile } from 'node:fs/promises';
-import { readTextOrNull, writeFileAtomic } from './atomic.js';
+import { readBytesOrNull, readTextOrNull, writeFileAtomic } from './atomic.js';
 
 export interface JsonFileOptions<T> {
   /** Check the parsed value's shape; return a reason string when it is wrong. */
@@ -66,13 +65,8 @@ export class AtomicJsonFile<T> implements Adapter<T> {
    * The file's bytes as {@link read} reads them (null when missing), for a caller that parses only when they
    * changed ({@link parse}).
    */
-  async readBytes(): Promise<Buffer | null> {
-    try {
-      return await readFile(this.file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+  readBytes(): Promise<Buffer | null> {
+    return readBytesOrNull(this.file);
   }
 
   /** Parse, check and revive the file's text. @throws StoreError as {@link read}. */

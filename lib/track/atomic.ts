@@ -69,12 +69,17 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, fsy
   }
 }
 
-/** Read a text file; a missing file reads as null (lowdb's rule), any other error is rethrown. */
-export async function readTextOrNull(file: string): Promise<string | null> {
+/** Read a file's bytes; a missing file reads as null (lowdb's rule), any other error is rethrown. */
+export async function readBytesOrNull(file: string): Promise<Buffer | null> {
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw err;
   }
+}
+
+/** Read a UTF-8 text file; a missing file reads as null ({@link readBytesOrNull}). */
+export async function readTextOrNull(file: string): Promise<string | null> {
+  return (await readBytesOrNull(file))?.toString('utf8') ?? null;
 }

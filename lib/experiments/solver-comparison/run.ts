@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeMixture, mixtureDenoiser } from '../../analytic/mixture.js';
 import { makeRng } from '../../data/rng.js';
-import { timeGrid, SPACINGS, type Spacing } from '../../diffusion/grids.js';
+import { timeGrid, type Spacing } from '../../diffusion/grids.js';
 import { makeSchedule } from '../../diffusion/schedules.js';
 import { NFE_PER_STEP, SOLVERS, type SolverName } from '../../diffusion/solvers/index.js';
 import { perSampleRmsAsync, stat, type ErrorStat } from '../../metrics/per-sample.js';

@@ -116,7 +116,6 @@ export function textArray(items: readonly string[]): string {
 // dimension, then each element as its byte length and big-endian bytes. The statement must cast the parameter to
 // the matching array type ($n::integer[], bigint[], double precision[], text[]), or the server refuses it
 // ("wrong element type").
-const OID_INT4 = 23;
 const OID_INT8 = 20;
 const OID_FLOAT8 = 701;
 const OID_TEXT = 25;

@@ -1,10 +1,10 @@
 /**
- * The live-run handle of the PostgreSQL store. Metric points are buffered in memory and sent as one multi-row
- * INSERT per batch (`unnest` of five binary arrays: any batch size in one statement, six parameters; records.ts),
+ * The live-run handle of the PostgreSQL store. Metric points are buffered in memory and sent as one row per batch
+ * (`metric_batches`: the first point's seq and four binary arrays, any batch size in one statement; records.ts),
  * in logging order, one batch in flight per run. A point is acknowledged — in the database, surviving `kill -9` of
  * this process — once `flush()` (or `finish`/`fail`) has returned. A batch that failed stays queued and is retried
- * by the next flush; `(run_id, seq)` is the primary key and a retry skips rows already there, so it never doubles a
- * point (a first send is a plain INSERT: nothing of a fresh batch can be there yet).
+ * by the next flush; `(run_id, seq0)` is the primary key and a retry skips a batch already there, so it never
+ * doubles a point (a first send is a plain INSERT: nothing of a fresh batch can be there yet).
  *
  * Unlike the file store there is no synchronous flush on process end (node-postgres is asynchronous): points
  * buffered when the process dies — by a signal or `process.exit()` too — are lost unless flushed. The heartbeat

@@ -11,7 +11,8 @@
  *   metric_batches  (since version 2) one row per flushed batch of a run's points: (run_id, seq0, keys, steps,
  *            vals, times), the columns as arrays in logging order, the batch's points numbered seq0, seq0 + 1, …
  *            (run_id, seq0) is the primary key, so a retried batch insert is idempotent. One row per batch instead
- *            of one per point: PostgreSQL's per-row cost (tuple header, index entry) was most of the cost of logging.
+ *            of one per point saves PostgreSQL's per-row cost (tuple header, index entry): logging went 1.79× faster
+ *            (README, PostgreSQL run store).
  *            The arrays are stored uncompressed (STORAGE EXTERNAL: compressing float arrays costs CPU for little).
  *   metrics  a view with one row per point, (run_id, seq, key, step, value, time), the batches unnested: what every
  *            read uses (reads sort by key, step, seq: stable for equal steps). In version 1 it was the table.

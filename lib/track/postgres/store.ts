@@ -2,7 +2,7 @@
  * The PostgreSQL run store: the {@link RunStore} interface over a PostgreSQL database, for many
  * processes on many hosts. Selected by a `postgres://` location (`SPLAM_STORE=postgres://…`, `--store
  * postgres://…`; URL parameters: url.ts). Records live in `runs` (jsonb params/summary/tags), points in
- * `metrics` (batched multi-row inserts), tags in `tags`; the schema is created and migrated by the store
+ * `metric_batches` (one row of arrays per flushed batch, read through the `metrics` view), tags in `tags`; the schema is created and migrated by the store
  * (schema.ts). Artifacts stay files, in the folder the URL names (`?artifacts=`, a shared filesystem across
  * hosts): `<artifacts>/<run id>/<name>`.
  *
