@@ -6,6 +6,7 @@ import { makeRng } from '../../lib/data/rng.js';
 import { autoencoderSchema, type AutoencoderExperimentConfig } from '../../lib/experiments/autoencoder/config.js';
 import { autoencoderKind } from '../../lib/experiments/autoencoder/index.js';
 import { scaleOver, setupAutoencoder } from '../../lib/experiments/autoencoder/run.js';
+import { sessionSteps } from './sessions.js';
 import { ConfigError } from '../../lib/errors.js';
 import { disposeParams, flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';
@@ -24,12 +25,7 @@ const config = (over: Record<string, unknown> = {}): AutoencoderExperimentConfig
 test('resuming the autoencoder from its checkpoint gives exactly the uninterrupted run (weights, moments, batches, learning rate)', async () => {
   const c = config();
   const k = autoencoderKind;
-  const run = async (n: number, from?: Uint8Array) => {
-    const t = await k.open(c, images());
-    if (from) k.restore(t, from);
-    const losses = Array.from({ length: n }, () => k.step(t, c).loss);
-    return { t, s: t.state, losses };
-  };
+  const run = (n: number, from?: Uint8Array) => sessionSteps(k, c, n, { from, data: images() });
   const straight = await run(6);
   const first = await run(2);
   const rest = await run(4, k.encode(first.t));

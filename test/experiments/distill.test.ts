@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseConfig } from '../../lib/config.js';
 import { distillSchema, type DistillConfig } from '../../lib/experiments/distill/config.js';
 import { distillKind } from '../../lib/experiments/distill/index.js';
+import { sessionSteps } from './sessions.js';
 import { disposeDistill, distillStep, EVAL_COLUMNS, evaluateDistill, finalLossNote, formatEval, setupDistill } from '../../lib/experiments/distill/run.js';
 import { netGammaModel } from '../../lib/nn/eps-net.js';
 import { flatten } from '../../lib/nn/params.js';
@@ -28,13 +29,7 @@ const tiny = (over: Record<string, unknown> = {}): DistillConfig =>
   );
 
 /** `n` steps of the kind's session (from a checkpoint's bytes when given): the state, the session, the losses. */
-async function runSteps(c: DistillConfig, n: number, from?: Uint8Array) {
-  const t = await distillKind.open(c);
-  if (from) distillKind.restore(t, from);
-  const losses: number[] = [];
-  for (let i = 0; i < n; i++) losses.push(distillKind.step(t, c).loss as number);
-  return { s: t.state, t, losses };
-}
+const runSteps = (c: DistillConfig, n: number, from?: Uint8Array) => sessionSteps(distillKind, c, n, { from });
 
 test('the same config and seed give the same losses and weights on the same backend', async () => {
   const c = tiny();

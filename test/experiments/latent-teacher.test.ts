@@ -8,6 +8,7 @@ import { fashionMnistDir } from '../../lib/data/fashion-mnist.js';
 import { latentTeacherSchema } from '../../lib/experiments/latent-teacher/config.js';
 import { latentTeacherKind } from '../../lib/experiments/latent-teacher/index.js';
 import { disposeLatentTeacher, setupLatentTeacher } from '../../lib/experiments/latent-teacher/run.js';
+import { sessionSteps } from './sessions.js';
 import { flatten } from '../../lib/nn/params.js';
 import { setup } from '../helpers.js';
 
@@ -44,12 +45,7 @@ test('the teacher trains on scaled latents of unit variance (s = 1/std from the 
 
 test('resuming the latent teacher from its checkpoint gives exactly the uninterrupted run, EMA included', { skip }, async () => {
   const k = latentTeacherKind;
-  const run = async (n: number, from?: Uint8Array) => {
-    const t = await k.open(config);
-    if (from) k.restore(t, from);
-    const losses = Array.from({ length: n }, () => k.step(t, config).loss);
-    return { t, s: t.state, losses };
-  };
+  const run = (n: number, from?: Uint8Array) => sessionSteps(k, config, n, { from });
   const straight = await run(6);
   const first = await run(3);
   const rest = await run(3, k.encode(first.t));

@@ -17,6 +17,7 @@ import { ConfigError } from '../../lib/errors.js';
 import { loadLatentUnet, readModelFile, type AutoencoderMeta, type LatentUnetMeta } from '../../lib/experiments/model-files.js';
 import { spladSchema, type SpladConfig } from '../../lib/experiments/splad/config.js';
 import { spladKind } from '../../lib/experiments/splad/index.js';
+import { sessionSteps } from './sessions.js';
 import { disposeSplad, setupSplad, spladEvalWs, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
 import type { LatentEvalRow } from '../../lib/experiments/latent-sampling.js';
 import { makeAutoencoder } from '../../lib/nn/autoencoder.js';
@@ -118,12 +119,7 @@ test('the student initialised from the teacher with a zero γ-projection compute
 });
 
 /** `n` steps of the kind's session on the test latents (from a checkpoint's bytes when given). */
-async function runFor(cfg: SpladConfig, n: number, from?: Uint8Array) {
-  const t = await spladKind.open(cfg, latents());
-  if (from) spladKind.restore(t, from);
-  const losses = Array.from({ length: n }, () => spladKind.step(t, cfg).loss);
-  return { s: t.state, t, losses };
-}
+const runFor = (cfg: SpladConfig, n: number, from?: Uint8Array) => sessionSteps(spladKind, cfg, n, { from, data: latents() });
 
 test('SPLAD resumes from its checkpoint exactly; SPLAM and LCM (γ ≡ 1) give different updates from the same start', async () => {
   const c = config();
