@@ -49,6 +49,8 @@ export interface LatentSampler {
   nfe: number;
   /** The sampling w of a student with a w-embedding (copied into its rows); absent otherwise. */
   w?: number;
+  /** `implied` for a student sampled as the deterministic chain (copied into its rows); absent for fresh noise. */
+  noise?: 'implied';
   sample(xT: tf.Tensor4D, cond: ClassCond | undefined, chunk: number): tf.Tensor4D;
 }
 
@@ -67,9 +69,15 @@ export function teacherSampler(net: EpsNet, schedule: Schedule, o: { solver: 'dd
 /**
  * A distilled student under the LCM multistep sampler (γ = 1, fresh re-noising drawn from `seed + steps`, the same
  * for every w). `w`: the sampling guidance of a student with LCM's w-embedding, given to every sample as `cond.w`
- * (omit it for a student without one).
+ * (omit it for a student without one). `noise`: `fresh` (LCM's sampler, the default) or `implied`, the deterministic
+ * chain that re-noises with the student's own ε̂ (lib/splam/sampler.ts {@link LcmSampleOptions}).
  */
-export function studentSampler(net: EpsNet, schedule: Schedule, grid: SolverGrid, o: { steps: number; method: string; seed: number; spacing?: TimestepSpacing; w?: number }): LatentSampler {
+export function studentSampler(
+  net: EpsNet,
+  schedule: Schedule,
+  grid: SolverGrid,
+  o: { steps: number; method: string; seed: number; spacing?: TimestepSpacing; w?: number; noise?: 'fresh' | 'implied' },
+): LatentSampler {
   const model = netGammaModel(net);
   const withW = (cond: ClassCond | undefined, B: number): ClassCond | undefined =>
     o.w === undefined ? cond : { ...(cond ?? { labels: new Array<number>(B).fill(-1) }), w: new Array<number>(B).fill(o.w) };
@@ -78,7 +86,8 @@ export function studentSampler(net: EpsNet, schedule: Schedule, grid: SolverGrid
     steps: o.steps,
     nfe: o.steps,
     ...(o.w === undefined ? {} : { w: o.w }),
-    sample: (xT, cond) => lcmSample(model, schedule, xT, lcmTimesteps(grid, o.steps, o.spacing), { rng: makeRng(o.seed + o.steps), cond: withW(cond, xT.shape[0]) }).x as tf.Tensor4D,
+    ...(o.noise === 'implied' ? { noise: 'implied' as const } : {}),
+    sample: (xT, cond) => lcmSample(model, schedule, xT, lcmTimesteps(grid, o.steps, o.spacing), { rng: makeRng(o.seed + o.steps), cond: withW(cond, xT.shape[0]), noise: o.noise }).x as tf.Tensor4D,
   };
 }
 
@@ -97,6 +106,8 @@ export interface LatentEvalRow {
   sameNoise?: number;
   /** The sampling w of a student with a w-embedding (absent otherwise). */
   w?: number;
+  /** `implied`: the student sampled as the deterministic chain (absent: fresh noise, LCM's sampler). */
+  noise?: 'implied';
 }
 
 /**
@@ -167,6 +178,7 @@ export async function evaluateSampler(
   };
   if (ctx.reference) row.sameNoise = sameNoiseError(latents, ctx.reference, n);
   if (s.w !== undefined) row.w = s.w;
+  if (s.noise) row.noise = s.noise;
   return { row, latents, images };
 }
 

@@ -47,13 +47,17 @@ test('quick SPLAD (SPLAM, and LCM by γ ≡ 1): distils the committed teacher an
   assert.notEqual(splam['train/loss_final'], lcm['train/loss_final']);
 });
 
-test('quick image-eval: the few-step table over the committed models, with same-noise errors against the reference, the data floor and the reconstruction score', { skip }, () => {
+test('quick image-eval: the few-step table over the committed models, with same-noise errors against the reference, a student under implied noise, the data floor and the reconstruction score', { skip }, () => {
   const { summary } = run('experiments/quick/image-eval.json');
   const ref = Object.keys(summary).find((k) => /^teacher_ddim_w_[0-9_]+\/steps8\/same_noise$/.test(k));
   assert.ok(ref, 'the 8-step DDIM reference row');
   assert.equal(summary[ref], 0, 'the reference row is its own endpoint');
   for (const m of ['splam', 'lcm']) for (const s of [1, 4]) finite(summary, `${m}/steps${s}/fid`);
   for (const m of ['splam', 'lcm']) assert.ok(summary[`${m}/steps1/same_noise`] > 0);
+  // The deterministic chain: one step re-noises nothing, so it is LCM's own 1-step sample; at 4 steps it is another.
+  assert.equal(summary['lcm_implied_noise/steps1/fid'], summary['lcm/steps1/fid']);
+  assert.equal(summary['lcm_implied_noise/steps1/same_noise'], summary['lcm/steps1/same_noise']);
+  assert.notEqual(summary['lcm_implied_noise/steps4/same_noise'], summary['lcm/steps4/same_noise']);
   finite(summary, 'floor/fid');
   finite(summary, 'reconstruction/mse');
 });

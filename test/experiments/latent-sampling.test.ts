@@ -55,6 +55,21 @@ test('sampling in chunks gives the samples of one call (the solvers act per samp
   disposeParams(net.params);
 });
 
+test('a student under implied noise is the deterministic chain: one step equals fresh noise, more steps do not depend on the seed', async () => {
+  const net = makeUnet(UNET, makeRng(2));
+  const schedule = makeSchedule({ name: 'scaled-linear' });
+  const grid = solverGrid(1000, 50);
+  const noise = latentNoise(4, [7, 7, 4], 10, 6);
+  const at = (steps: number, seed: number, kind?: 'fresh' | 'implied') => studentSampler(net, schedule, grid, { steps, method: 'S', seed, noise: kind });
+  assert.deepEqual(await sampleAll(at(1, 0, 'implied'), noise), await sampleAll(at(1, 0), noise), 'one step: nothing is re-noised');
+  const det = await sampleAll(at(3, 0, 'implied'), noise);
+  assert.deepEqual(await sampleAll(at(3, 9, 'implied'), noise), det, 'no fresh noise is drawn');
+  assert.ok(maxAbsDiff(await sampleAll(at(3, 0), noise), det) > 1e-3, 'fresh noise gives other samples');
+  assert.equal(at(3, 0, 'implied').noise, 'implied');
+  assert.equal(at(3, 0).noise, undefined, 'fresh-noise samplers (and their rows) carry no noise field');
+  disposeParams(net.params);
+});
+
 test('row labels become summary-key prefixes', () => {
   assert.equal(slug('teacher DDIM (w=2)'), 'teacher_ddim_w_2');
   assert.equal(slug('teacher DPM-Solver++ (w=1.5)'), 'teacher_dpm_solver_w_1_5');

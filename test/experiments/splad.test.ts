@@ -18,7 +18,7 @@ import { loadLatentUnet, readModelFile, type AutoencoderMeta, type LatentUnetMet
 import { spladSchema, type SpladConfig } from '../../lib/experiments/splad/config.js';
 import { spladKind } from '../../lib/experiments/splad/index.js';
 import { sessionSteps } from './sessions.js';
-import { disposeSplad, setupSplad, spladEvalWs, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
+import { disposeSplad, setupSplad, spladEvalWs, spladNoises, spladSummaryOf, studentFromTeacher } from '../../lib/experiments/splad/run.js';
 import type { LatentEvalRow } from '../../lib/experiments/latent-sampling.js';
 import { makeAutoencoder } from '../../lib/nn/autoencoder.js';
 import { guidedNetDenoiser, netDenoiser } from '../../lib/nn/eps-net.js';
@@ -221,6 +221,11 @@ test('SPLAD evaluation w: the default w keeps the old summary keys, other w get 
   assert.deepEqual(Object.keys(spladSummaryOf([row(2, 10), row(0, 20)], 2)), ['student/steps4/fid', 'student/steps4/precision', 'student/steps4/recall', 'student/steps4/s_per_1000', 'student/w0/steps4/fid', 'student/w0/steps4/precision', 'student/w0/steps4/recall', 'student/w0/steps4/s_per_1000']);
   assert.deepEqual(spladSummaryOf([row(undefined, 10)], undefined), { 'student/steps4/fid': 10, 'student/steps4/precision': 0.5, 'student/steps4/recall': 0.5, 'student/steps4/s_per_1000': 2 });
   assert.throws(() => config({ eval: { w: [1, 2] } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'eval.w'));
+  assert.deepEqual(spladNoises(config()), ['fresh'], 'LCM\'s sampler by default');
+  assert.deepEqual(spladNoises(config({ eval: { noise: ['implied', 'fresh', 'implied'] } })), ['implied', 'fresh']);
+  assert.deepEqual(Object.keys(spladSummaryOf([row(undefined, 10), { ...row(undefined, 9), noise: 'implied' }], undefined)).filter((k) => k.endsWith('/fid')), ['student/steps4/fid', 'student-det/steps4/fid'], 'implied-noise rows get student-det/…');
+  assert.throws(() => config({ eval: { noise: ['ddim'] } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'eval.noise[0]'));
+  assert.throws(() => config({ eval: { noise: [] } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'eval.noise'));
   assert.throws(() => config({ student: { wEmbed: { dim: 5 } } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'student.wEmbed.dim'));
   assert.throws(() => config({ student: { wEmbed: { dim: 8, min: 4, max: 1 } } }), (e: unknown) => e instanceof ConfigError && e.issues.some((i) => i.path === 'student.wEmbed.min'));
 });

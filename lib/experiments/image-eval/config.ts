@@ -49,6 +49,11 @@ export const imageEvalSchema = z
             /** Row label; default the file's method (SPLAM / LCM). */
             method: z.string().min(1).optional(),
             steps: stepsList.default([1, 2, 4, 8]),
+            /**
+             * What re-noises between sampler steps: `fresh` noise (LCM's sampler) or the student's `implied` ε̂ (a
+             * deterministic chain; lib/splam/sampler.ts). The default label then ends in "(implied noise)".
+             */
+            noise: z.enum(['fresh', 'implied']).default('fresh'),
           })
           .strict(),
       )

@@ -79,7 +79,8 @@ export async function runImageEval(c: ImageEvalConfig, ctx: ExperimentContext): 
       const grid = solverGrid(schedule.N, st.ck.meta.numDdimTimesteps ?? 50);
       // A student with LCM's w-embedding samples at the run's w (its own default w unless `w` is given).
       const sw = net.config.wEmbedDim > 0 ? c.w ?? st.ck.meta.guidance?.w ?? 0 : undefined;
-      for (const steps of st.steps) jobs.push({ sampler: studentSampler(net, schedule, grid, { steps, method: st.method ?? st.ck.meta.method ?? 'student', seed: c.noiseSeed, w: sw }) });
+      const method = st.method ?? `${st.ck.meta.method ?? 'student'}${st.noise === 'implied' ? ' (implied noise)' : ''}`;
+      for (const steps of st.steps) jobs.push({ sampler: studentSampler(net, schedule, grid, { steps, method, seed: c.noiseSeed, w: sw, noise: st.noise }) });
     }
     const done = new Set<string>();
     let reference: Float32Array | undefined;

@@ -70,6 +70,12 @@ export const spladSchema = z
          * the `student/steps<n>/…` keys). Optional.
          */
         w: z.array(z.number().min(0)).min(1).optional(),
+        /**
+         * The sampler's re-noising, one evaluation (and curve) each: `fresh` noise (LCM's sampler; keys
+         * `student/…`, `curve/…`) and/or the student's `implied` ε̂, the deterministic chain (lib/splam/sampler.ts;
+         * keys `student-det/…`, `curve-det/…`).
+         */
+        noise: z.array(z.enum(['fresh', 'implied'])).min(1).default(['fresh']),
         gridPerClass: z.number().int().min(0).default(4),
         /**
          * A training curve: every `every` steps (0 = off; also at step 0), FID / precision / recall of the online

@@ -72,6 +72,11 @@ export function spladEvalWs(c: Pick<SpladConfig, 'student' | 'guidance' | 'eval'
   return [w0, ...new Set((c.eval.w ?? []).filter((w) => w !== w0))];
 }
 
+/** The sampler re-noisings an evaluation reports (`eval.noise` without repeats, in its order). */
+export function spladNoises(c: Pick<SpladConfig, 'eval'>): ('fresh' | 'implied')[] {
+  return [...new Set(c.eval.noise)];
+}
+
 /** `LCM` when γ is fixed at 1 (the paper's baseline), else `SPLAM`. */
 export function spladMethod(c: Pick<SpladConfig, 'objective'>): 'LCM' | 'SPLAM' {
   return isLcm(c.objective.gamma) ? 'LCM' : 'SPLAM';
@@ -191,8 +196,13 @@ function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Prom
   const noise = latentNoise(e.curve.samples, s.ae.latentShape, s.latents.classNames.length, e.seed);
   return {
     at: async () => {
-      const { row } = await evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing, w: spladSamplingW(c) }), noise, { ae: s.ae, scale: s.scale, ref });
-      return { 'curve/fid': row.fid, 'curve/precision': row.precision, 'curve/recall': row.recall };
+      const out: Record<string, number> = {};
+      for (const kind of spladNoises(c)) {
+        const { row } = await evaluateSampler(studentSampler(s.student, s.schedule, s.grid, { steps: e.curve.steps, method: spladMethod(c), seed: e.seed, spacing: e.timestepSpacing, w: spladSamplingW(c), noise: kind }), noise, { ae: s.ae, scale: s.scale, ref });
+        const p = kind === 'implied' ? 'curve-det' : 'curve';
+        Object.assign(out, { [`${p}/fid`]: row.fid, [`${p}/precision`]: row.precision, [`${p}/recall`]: row.recall });
+      }
+      return out;
     },
     dispose: () => {
       ref.dispose();
@@ -204,7 +214,9 @@ function spladCurve(s: SpladState, c: SpladConfig): { at: (step: number) => Prom
 /**
  * The student at each step count, from the shared evaluation noise; a PNG per step count. With a w-embedding, at
  * each sampling w of {@link spladEvalWs} (the same noise for every w; rows carry `w` and, for other than the
- * default w, the method label `… w=<w>`; PNGs `samples-w<w>-<n>step.png` for those).
+ * default w, the method label `… w=<w>`; PNGs `samples-w<w>-<n>step.png` for those). Under each re-noising of
+ * {@link spladNoises}: implied-noise rows carry `noise: 'implied'`, the label `… (implied noise)` and PNGs
+ * `samples-det[-w<w>]-<n>step.png`.
  */
 export async function evaluate(s: SpladState, c: SpladConfig, ctx: Pick<ExperimentContext, 'progress' | 'run'>): Promise<LatentEvalRow[]> {
   const e = c.eval;
@@ -216,16 +228,22 @@ export async function evaluate(s: SpladState, c: SpladConfig, ctx: Pick<Experime
   const method = spladMethod(c);
   const rows: LatentEvalRow[] = [];
   const ws = spladEvalWs(c);
-  const total = ws.length * e.steps.length;
+  const noises = spladNoises(c);
+  const total = noises.length * ws.length * e.steps.length;
+  let done = 0;
   try {
-    for (const [j, w] of ws.entries()) {
-      const other = j > 0; // not the default sampling w
-      for (const [i, steps] of e.steps.entries()) {
-        ctx.progress({ done: j * e.steps.length + i, total, label: `evaluating ${steps} step(s)${w === undefined ? '' : ` at w = ${w}`}` });
-        const { row, images } = await evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method: other ? `${method} w=${w}` : method, seed: e.seed, spacing: e.timestepSpacing, w }), noise, { ae: s.ae, scale: s.scale, ref });
-        rows.push(row);
-        const png = other ? `samples-w${w}-${steps}step.png` : `samples-${steps}step.png`;
-        if (e.gridPerClass > 0) await ctx.run.logArtifact(png, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
+    for (const kind of noises) {
+      const det = kind === 'implied';
+      for (const [j, w] of ws.entries()) {
+        const other = j > 0; // not the default sampling w
+        for (const steps of e.steps) {
+          ctx.progress({ done: done++, total, label: `evaluating ${steps} step(s)${w === undefined ? '' : ` at w = ${w}`}${det ? ', implied noise' : ''}` });
+          const label = `${other ? `${method} w=${w}` : method}${det ? ' (implied noise)' : ''}`;
+          const { row, images } = await evaluateSampler(studentSampler(net, s.schedule, s.grid, { steps, method: label, seed: e.seed, spacing: e.timestepSpacing, w, noise: kind }), noise, { ae: s.ae, scale: s.scale, ref });
+          rows.push(row);
+          const png = `samples${det ? '-det' : ''}${other ? `-w${w}` : ''}-${steps}step.png`;
+          if (e.gridPerClass > 0) await ctx.run.logArtifact(png, await gridByClass(images, noise.labels, K, e.gridPerClass, [e.samples, s.ae.config.height, s.ae.config.width, s.ae.config.channels]), { kind: 'png' });
+        }
       }
     }
   } finally {
@@ -237,12 +255,14 @@ export async function evaluate(s: SpladState, c: SpladConfig, ctx: Pick<Experime
 
 /**
  * The summary keys of the evaluation rows: `student/steps<n>/{fid,precision,recall,s_per_1000}` for the default
- * sampling w (`w0`; every row when the student has no w-embedding), `student/w<w>/steps<n>/…` for the other w.
+ * sampling w (`w0`; every row when the student has no w-embedding), `student/w<w>/steps<n>/…` for the other w;
+ * `student-det/…` in place of `student/…` for implied-noise rows.
  */
 export function spladSummaryOf(rows: readonly LatentEvalRow[], w0: number | undefined): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r of rows) {
-    const p = r.w === undefined || r.w === w0 ? `student/steps${r.steps}` : `student/w${r.w}/steps${r.steps}`;
+    const head = r.noise === 'implied' ? 'student-det' : 'student';
+    const p = r.w === undefined || r.w === w0 ? `${head}/steps${r.steps}` : `${head}/w${r.w}/steps${r.steps}`;
     Object.assign(out, { [`${p}/fid`]: r.fid, [`${p}/precision`]: r.precision, [`${p}/recall`]: r.recall, [`${p}/s_per_1000`]: r.samplePer1000 + r.decodePer1000 });
   }
   return out;
