@@ -44,7 +44,7 @@ const out: string[] = [];
 const json: Record<string, unknown> = {};
 
 // Toys: one table per data set; rows are groups; ratios against LCM of the same data and suffix.
-const VARIANT_ORDER = ['lcm', 'lcm-zero', 'lcm-w', 'splam', 'p50-w', 'matched-p50-w', 'p25', 'p50', 'matched', 'matched-p50', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
+const VARIANT_ORDER = ['lcm', 'lcm-zero', 'lcm-w', 'splam', 'p50-w', 'matched-p50-w', 'p25', 'p50', 'matched', 'matched-p50', 'matched-p25', 'curriculum', 'matched-curriculum', 'matched-p50-smooth', 'matched-p50-linear', 'p50-zero', 'matched-zero', 'matched-p50-zero'];
 const LABEL: Record<string, string> = {
   lcm: 'LCM (γ ≡ 1)',
   splam: 'SPLAM, the code (γ ~ U[0, 1], code conditioning)',
@@ -52,6 +52,7 @@ const LABEL: Record<string, string> = {
   p50: 'γ mixture p = 0.5',
   matched: 'matched conditioning, γ ~ U[0, 1]',
   'matched-p50': 'matched + γ mixture p = 0.5',
+  'matched-p25': 'matched + γ mixture p = 0.25',
   curriculum: 'curriculum γ ~ U[lo, 1], lo 0 → 1',
   'matched-curriculum': 'matched + curriculum lo 0 → 1',
   'matched-p50-smooth': 'matched + p = 0.5 + smooth γ-embedding (scale 1)',
@@ -132,7 +133,7 @@ const diagTable = (name: string) => {
 for (const n of ['v-ring2d-lcm-s0', 'v-ring2d-splam-s0', 'v-ring2d-matched-s0', 'v-ring2d-p50-s0', 'v-ring2d-matched-p50-s0', 'v-fmnist-lcm-s0', 'v-fmnist-splam-s0', 'v-fmnist-matched-p50-s0']) diagTable(n);
 
 // Latent tier: FID / precision / recall at 1–8 steps (5,000 samples), the teacher's DDIM on the same noises, the FID curve.
-const LATENT = ['lcm', 'lcm-w', 'splam', 'matched-p50', 'matched-p50-w', 'matched-p50-linear'];
+const LATENT = ['lcm', 'lcm-w', 'splam', 'matched-p50', 'matched-p25', 'matched-p50-w', 'matched-p50-linear'];
 // A latent row's label: a w-embedding variant names its training range and sampling w from its config (the latent
 // runs use their own range around the table's w, not the toys' U[0, 4]).
 const latentLabel = (v: string, rs: RunRecord[], w?: number) => {
@@ -147,11 +148,13 @@ const otherWs = (rs: RunRecord[]) => {
   const p = rs[0].params as { guidance: { w: number }; eval: { w?: number[] } };
   return (p.eval.w ?? []).filter((w) => w !== p.guidance.w);
 };
-for (const suffix of ['', '-k100']) {
+for (const suffix of ['', '-2k', '-4k', '-k100']) {
   const latent = LATENT.filter((v) => groups.has(`fmnist-${v}${suffix}`));
   if (!latent.length) continue;
-  const k = 1000 / ((groups.get(`fmnist-${latent[0]}${suffix}`)![0].params as any).objective.numDdimTimesteps as number);
-  out.push(`\n**Fashion-MNIST latents (SPLAD), k = ${k}, 5,000 samples, FID / precision / recall**, mean ± std over seeds\n`);
+  const p0 = groups.get(`fmnist-${latent[0]}${suffix}`)![0].params as { objective: { numDdimTimesteps: number }; train: { steps: number } };
+  const k = 1000 / p0.objective.numDdimTimesteps;
+  const setting = `k = ${k}, ${p0.train.steps} training steps`;
+  out.push(`\n**Fashion-MNIST latents (SPLAD), ${setting}, 5,000 samples, FID / precision / recall**, mean ± std over seeds\n`);
   out.push(`| method | seeds | ${STEPS.map((n) => `${n} step${n > 1 ? 's' : ''}`).join(' | ')} | runs |`);
   out.push(`|---|--:|${STEPS.map(() => '---').join('|')}|---|`);
   if (teacherRun && suffix === '') {
@@ -168,44 +171,80 @@ for (const suffix of ['', '-k100']) {
       json[`fmnist${suffix}/${v}${w === undefined ? '' : `@w${w}`}`] = { k, ...(w === undefined ? {} : { w }), label: latentLabel(v, rs, w), fid: STEPS.map((n) => mean(rs, key(n, 'fid'))), precision: STEPS.map((n) => mean(rs, key(n, 'precision'))), recall: STEPS.map((n) => mean(rs, key(n, 'recall'))), runs: rs.map((r) => r.id) };
     }
   }
-  out.push(`\n**FID at 4 steps (1,000 samples) over training, k = ${k}**, mean over seeds\n`);
-  const curveOf = (v: string) => {
+  // The same students under the deterministic chain (`eval.noise` with `implied`: `student-det/steps<n>/…`; 1 step is
+  // the same sample under either re-noising).
+  const detKey = (n: number, m: string) => `student-det/steps${n}/${m}`;
+  for (const v of latent) {
     const rs = groups.get(`fmnist-${v}${suffix}`)!;
-    const cs = rs.map((r) => series.get(r.id)!.get('curve/fid')).filter((c): c is { step: number[]; value: number[] } => !!c);
+    if (!mean(rs, detKey(2, 'fid'))) continue;
+    out.push(`| ${latentLabel(v, rs)} — **implied noise** (deterministic chain) | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, detKey(n, m))).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
+    json[`fmnist${suffix}/${v}@det`] = { k, noise: 'implied', label: `${latentLabel(v, rs)}, implied noise`, fid: STEPS.map((n) => mean(rs, detKey(n, 'fid'))), precision: STEPS.map((n) => mean(rs, detKey(n, 'precision'))), recall: STEPS.map((n) => mean(rs, detKey(n, 'recall'))), runs: rs.map((r) => r.id) };
+  }
+  out.push(`\n**FID at 4 steps (1,000 samples) over training, ${setting}**, mean over seeds; "implied" rows: the same students under the deterministic chain\n`);
+  const curveOf = (v: string, key = 'curve/fid') => {
+    const rs = groups.get(`fmnist-${v}${suffix}`)!;
+    const cs = rs.map((r) => series.get(r.id)!.get(key)).filter((c): c is { step: number[]; value: number[] } => !!c);
     if (!cs.length) return undefined;
     const steps = cs[0].step;
     return { steps, fid: steps.map((st) => stats(cs.map((c) => c.value[c.step.indexOf(st)]).filter(Number.isFinite)).m) };
   };
   const curves = latent.map((v) => [v, curveOf(v)] as const).filter(([, c]) => c);
+  const detCurves = latent.map((v) => [v, curveOf(v, 'curve-det/fid')] as const).filter(([, c]) => c);
   if (curves.length) {
     const steps = curves[0][1]!.steps;
     out.push(`| method | ${steps.join(' | ')} |`);
     out.push(`|---|${steps.map(() => '--:').join('|')}|`);
     for (const [v, c] of curves) out.push(`| ${latentLabel(v, groups.get(`fmnist-${v}${suffix}`)!)} | ${c!.fid.map(fmt).join(' | ')} |`);
+    for (const [v, c] of detCurves) out.push(`| ${latentLabel(v, groups.get(`fmnist-${v}${suffix}`)!)} — implied | ${c!.fid.map(fmt).join(' | ')} |`);
     if (suffix === '') json.curves = Object.fromEntries(curves);
     else json[`curves${suffix}`] = Object.fromEntries(curves);
+    if (detCurves.length) json[`curves-det${suffix}`] = Object.fromEntries(detCurves);
   }
-  // Issue 14's latent goals: 4-step FID ÷ the teacher's DDIM-50 FID (this store's teacher run, else the one recorded
-  // in --json) and ÷ LCM's; the first curve step at or below LCM's final curve FID, against LCM's own first such step.
+  // The latent goals: 4-step FID ÷ the teacher's DDIM-50 FID (this store's teacher run, else the one recorded in
+  // --json) and ÷ LCM's; the first curve step at or below LCM's final curve FID; the step counts not worse than the
+  // teacher's DDIM at as many steps.
+  type TeacherJson = Record<string, { fid?: number } | string | undefined> & { run?: string };
+  const earlierTeacher = arg('--json') && existsSync(arg('--json')!) ? (JSON.parse(readFileSync(arg('--json')!, 'utf8'))['fmnist/teacher-ddim'] as TeacherJson | undefined) : undefined;
+  /** The teacher's DDIM FID at n steps (5,000 samples): this store's teacher run, else the one recorded in --json. */
+  const teacherAt = (n: number): { fid: number; run: string } | undefined => {
+    const own = teacherRun?.summary[`teacher_ddim_w_1/steps${n}/fid`];
+    if (teacherRun && typeof own === 'number') return { fid: own, run: teacherRun.id };
+    const e = earlierTeacher?.[`steps${n}`] as { fid?: number } | undefined;
+    return e?.fid !== undefined && earlierTeacher?.run ? { fid: e.fid, run: earlierTeacher.run } : undefined;
+  };
+  const teacher50 = teacherAt(50);
   const lcmRows = groups.get(`fmnist-lcm${suffix}`);
-  const earlierTeacher = arg('--json') && existsSync(arg('--json')!) ? (JSON.parse(readFileSync(arg('--json')!, 'utf8'))['fmnist/teacher-ddim'] as { steps50?: { fid?: number }; run?: string } | undefined) : undefined;
-  const teacher50 = teacherRun && typeof teacherRun.summary['teacher_ddim_w_1/steps50/fid'] === 'number' ? { fid: teacherRun.summary['teacher_ddim_w_1/steps50/fid'] as number, run: teacherRun.id } : earlierTeacher?.steps50?.fid ? { fid: earlierTeacher.steps50.fid, run: earlierTeacher.run } : undefined;
-  const lcmCurve = curves.find(([v]) => v === 'lcm')?.[1];
   if (lcmRows) {
-    const lcm4 = mean(lcmRows, 'student/steps4/fid')!.m;
-    const lcmFinal = lcmCurve?.fid[lcmCurve.fid.length - 1];
-    const firstAtOrBelow = (c: { steps: number[]; fid: number[] } | undefined) => (c && lcmFinal !== undefined ? (c.steps.find((st, i) => c.fid[i] <= lcmFinal) ?? null) : undefined);
-    out.push(`\n**Goals, k = ${k}**: 4-step FID (5,000 samples) ÷ the teacher's DDIM-50 FID${teacher50 ? ` (${fmt(teacher50.fid)}, run ${teacher50.run})` : ''} and ÷ LCM's 4-step FID (${fmt(lcm4)}); first curve step with FID ≤ LCM's final curve FID (${lcmFinal === undefined ? '—' : fmt(lcmFinal)}; "none" = not within the run)\n`);
-    out.push('| method | 4-step FID | ÷ teacher DDIM-50 | ÷ LCM | first step ≤ LCM final |');
-    out.push('|---|--:|--:|--:|--:|');
-    for (const v of latent) {
-      const rs = groups.get(`fmnist-${v}${suffix}`)!;
-      const f4 = mean(rs, 'student/steps4/fid');
-      if (!f4) continue;
-      const reach = firstAtOrBelow(curves.find(([x]) => x === v)?.[1]);
-      const goal = { fid4: f4.m, overTeacher50: teacher50 ? f4.m / teacher50.fid : null, overLcm: f4.m / lcm4, firstStepAtLcmFinal: reach ?? null, lcmFinalCurveFid: lcmFinal ?? null, teacherRun: teacher50?.run ?? null };
-      json[`fmnist${suffix}/goals/${v}`] = goal;
-      out.push(`| ${latentLabel(v, rs)} | ${fmt(f4.m)} | ${goal.overTeacher50 === null ? '—' : fmt(goal.overTeacher50)} | ${fmt(goal.overLcm)} | ${reach === undefined ? '—' : reach === null ? 'none' : reach} |`);
+    // Each sampler's goals against LCM under the same sampler; "÷ LCM's best" against LCM's lower 4-step FID of the two.
+    const samplers = [
+      { name: 'fresh noise (LCM sampler)', key: 'student', curves, tag: '' },
+      { name: 'implied noise (deterministic chain)', key: 'student-det', curves: detCurves, tag: '@det' },
+    ].filter((sm) => mean(lcmRows, `${sm.key}/steps4/fid`));
+    const lcmBest4 = Math.min(...samplers.map((sm) => mean(lcmRows, `${sm.key}/steps4/fid`)!.m));
+    out.push(`\n**Goals, ${setting}**: 4-step FID (5,000 samples) ÷ the teacher's DDIM-50 FID${teacher50 ? ` (${fmt(teacher50.fid)}, run ${teacher50.run})` : ''}, ÷ LCM's 4-step FID under the same sampler and ÷ LCM's best 4-step FID under either (${fmt(lcmBest4)}); first curve step with FID ≤ LCM's final curve FID under the same sampler ("none" = not within the run); the step counts (of ${STEPS.join(', ')}) at which the student's FID is at most the teacher's DDIM FID at the same number of steps\n`);
+    out.push("| method | sampler | 4-step FID | ÷ teacher DDIM-50 | ÷ LCM (same sampler) | ÷ LCM's best | first step ≤ LCM final | steps ≤ teacher DDIM |");
+    out.push('|---|---|--:|--:|--:|--:|--:|---|');
+    for (const sm of samplers) {
+      const lcm4 = mean(lcmRows, `${sm.key}/steps4/fid`)!.m;
+      const lcmCurve = sm.curves.find(([v]) => v === 'lcm')?.[1];
+      const lcmFinal = lcmCurve?.fid[lcmCurve.fid.length - 1];
+      const firstAtOrBelow = (c: { steps: number[]; fid: number[] } | undefined) => (c && lcmFinal !== undefined ? (c.steps.find((st, i) => c.fid[i] <= lcmFinal) ?? null) : undefined);
+      for (const v of latent) {
+        const rs = groups.get(`fmnist-${v}${suffix}`)!;
+        const f4 = mean(rs, `${sm.key}/steps4/fid`);
+        if (!f4) continue;
+        const reach = firstAtOrBelow(sm.curves.find(([x]) => x === v)?.[1]);
+        // One step is the same sample under either sampler (no re-noising), so the fresh key serves both.
+        const fidAt = (n: number) => mean(rs, n === 1 ? 'student/steps1/fid' : `${sm.key}/steps${n}/fid`)?.m;
+        const notWorse = STEPS.filter((n) => {
+          const t = teacherAt(n);
+          const f = fidAt(n);
+          return t !== undefined && f !== undefined && f <= t.fid;
+        });
+        const goal = { sampler: sm.key, fid4: f4.m, overTeacher50: teacher50 ? f4.m / teacher50.fid : null, overLcm: f4.m / lcm4, overLcmBest: f4.m / lcmBest4, firstStepAtLcmFinal: reach ?? null, lcmFinalCurveFid: lcmFinal ?? null, stepsNotWorseThanTeacher: notWorse, teacherRun: teacher50?.run ?? null };
+        json[`fmnist${suffix}/goals/${v}${sm.tag}`] = goal;
+        out.push(`| ${latentLabel(v, rs)} | ${sm.name} | ${fmt(f4.m)} | ${goal.overTeacher50 === null ? '—' : fmt(goal.overTeacher50)} | ${fmt(goal.overLcm)} | ${fmt(goal.overLcmBest)} | ${reach === undefined ? '—' : reach === null ? 'none' : reach} | ${notWorse.length ? notWorse.join(', ') : 'none'} |`);
+      }
     }
   }
 }

@@ -2,7 +2,7 @@
 # The SPLAM-variant study of README §3.1: every run of its tables, by phase. Each line of a phase is one recorded run
 # (`splam run <config> --set … --name <name>`); a name that already has a finished run in the store is skipped, so
 # the script resumes where it stopped. Runs go two at a time, one thread each (2-core machines).
-#   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-wembed|latent-k100|all   [--dry-run]
+#   bash scripts/splam-variants.sh toys|toys-key|zero|gmm|wembed|wembed-matched|k100|skips|budget|budget-more|lr|latent|latent-linear|latent-wembed|latent-k100|latent-2k|latent-2k-more|latent-4k|all   [--dry-run]
 # Several phases: bash scripts/splam-variants.sh "toys gmm" (a space-separated list).
 # Store: $SPLAM_STORE (default ./store). Logs: $SPLAM_LOGS (default /tmp/splam-variants).
 set -euo pipefail
@@ -20,6 +20,7 @@ declare -A V=(
   [p50]="--set objective.gamma={\"kind\":\"mixture\",\"p\":0.5}"
   [matched]="--set objective.conditioning=\"matched\""
   [matched-p50]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5}"
+  [matched-p25]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.25}"
   [curriculum]="--set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
   [matched-curriculum]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"curriculum\",\"lo\":{\"from\":0,\"to\":1}}"
   [matched-p50-smooth]="--set objective.conditioning=\"matched\" --set objective.gamma={\"kind\":\"mixture\",\"p\":0.5} --set student.gammaEmbedScale=1"
@@ -67,25 +68,36 @@ case " $PHASE " in *" lr "*|*" all "*)
 case " $PHASE " in *" latent "*|*" all "*)
   # SPLAD on Fashion-MNIST latents: 1,000 steps, FID from 5,000 samples, an FID curve every 125 steps (1,000 samples).
   for vs in lcm:0 matched-p50:0 splam:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
-    lines+=("v-fmnist-$v-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-s$s.ckpt\"")
+    lines+=("v-fmnist-$v-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-s$s.ckpt\"")
   done ;; esac
 case " $PHASE " in *" latent-linear "*|*" all "*)
   # The matched view with the DDIM-exact linear σ_γ: every γ < 1 input is then exactly the teacher's DDIM point at t_γ.
   for s in 0 1; do
-    lines+=("v-fmnist-matched-p50-linear-s$s|experiments/splad-splam-fmnist.json|${V[matched-p50-linear]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-matched-p50-linear-s$s.ckpt\"")
+    lines+=("v-fmnist-matched-p50-linear-s$s|experiments/splad-splam-fmnist.json|${V[matched-p50-linear]} --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-matched-p50-linear-s$s.ckpt\"")
   done ;; esac
 case " $PHASE " in *" latent-wembed "*|*" all "*)
   # LCM's w-embedding on the latents: LCM and matched p = 0.5 with `student.wEmbed`, w ~ U[0, 2] around the table's
   # w = 1 (the latent teacher's 50-step FID is best near w = 1: 40.3 / 23.3 / 25.4 / 36.2 at w = 0 / 1 / 2 / 4, README §4),
   # the teacher guided per sample; sampled at guidance.w = 1 (student/steps<n>/…) and at eval.w = 2 (student/w2/steps<n>/…).
   for vs in lcm:0 matched-p50:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
-    lines+=("v-fmnist-$v-w-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":2} --set eval.w=[2] --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-w-s$s.ckpt\"")
+    lines+=("v-fmnist-$v-w-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set student.wEmbed={\"dim\":64,\"min\":0,\"max\":2} --set eval.w=[2] --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-w-s$s.ckpt\"")
   done ;; esac
 case " $PHASE " in *" latent-k100 "*|*" all "*)
   # The same at skip k = 100 (10 grid points), where the paper's motivation says sub-paths should help most.
-  for vs in lcm:0 matched-p50:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
-    lines+=("v-fmnist-$v-k100-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set objective.numDdimTimesteps=10 --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-k100-s$s.ckpt\"")
+  for vs in lcm:0 matched-p50:0 matched-p50-linear:0 lcm:1 matched-p50:1 matched-p50-linear:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-k100-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set objective.numDdimTimesteps=10 --set seed=$s --set train.steps=1000 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=125 --set diagnostics.every=125 --set diagnostics.jumpSamples=64 --set export=\"$LOGS/v-fmnist-$v-k100-s$s.ckpt\"")
   done ;; esac
+case " $PHASE " in *" latent-2k-more "*|*" all "*)
+  # At 2,000 steps: which part of matched p = 0.5 matters under the deterministic chain — the rss σ_γ (against the
+  # linear one, whose sub-path points lie on the DDIM line) and the share of γ = 1 samples (p = 0.25).
+  for vs in matched-p50-linear:0 matched-p25:0 matched-p50-linear:1 matched-p25:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-2k-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=2000 --set train.checkpointEvery=500 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=250 --set diagnostics.every=0 --set export=\"$LOGS/v-fmnist-$v-2k-s$s.ckpt\"")
+  done ;; esac
+for b in 2 4; do case " $PHASE " in *" latent-${b}k "*|*" all "*)
+  # 2× and 4× the budget (2,000 and 4,000 steps, same lr), LCM against matched p = 0.5: does the gap close or open with training?
+  for vs in lcm:0 matched-p50:0 lcm:1 matched-p50:1; do v=${vs%%:*}; s=${vs##*:}
+    lines+=("v-fmnist-$v-${b}k-s$s|experiments/splad-splam-fmnist.json|${V[$v]} --set seed=$s --set train.steps=${b}000 --set train.checkpointEvery=500 --set eval.samples=5000 --set eval.noise=[\"fresh\",\"implied\"] --set eval.curve.every=$((b * 125)) --set diagnostics.every=0 --set export=\"$LOGS/v-fmnist-$v-${b}k-s$s.ckpt\"")
+  done ;; esac; done
 
 finished() { node bin/splam.mjs runs ls --json --status finished 2>/dev/null | python3 -c "import json,sys; print('\n'.join(r['name'] for r in json.load(sys.stdin)))" 2>/dev/null; }
 done_names=$(finished || true)
