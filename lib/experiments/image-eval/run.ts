@@ -3,7 +3,8 @@
  * (experiments/few-step-table.json) and the teacher's guidance sweep. From one seeded noise and class-balanced
  * labels (lib/experiments/latent-sampling.ts):
  *   - the teacher guided with w under DDIM and DPM-Solver++(2M) at the given step counts;
- *   - each distilled student (SPLAM, LCM) under the LCM multistep sampler at 1, 2, 4, 8 steps;
+ *   - each distilled student (SPLAM, LCM) under the LCM multistep sampler at 1, 2, 4, 8 steps (a row's `noise:
+ *     "implied"` samples it as the deterministic chain instead, lib/splam/sampler.ts);
  *   - per row: FID, precision, recall of the decoded samples against the test set (classifier features), wall-clock
  *     per 1,000 samples (sampling + decoding, measured in this process), and the same-noise error against the
  *     teacher's `reference.steps`-step DDIM endpoint at the students' w;
