@@ -12,19 +12,16 @@
  *   node --import tsx scripts/chain-errors.ts a.ckpt b.ckpt … [--n 500] [--steps 4] [--ddim 40]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/backend.js';
 import { makeRng } from '../lib/data/rng.js';
 import { timeGrid } from '../lib/diffusion/grids.js';
-import { makeSchedule } from '../lib/diffusion/schedules.js';
 import { SOLVERS } from '../lib/diffusion/solvers/index.js';
-import { latentNoise } from '../lib/experiments/latent-sampling.js';
-import { loadLatentUnet, readModelFile } from '../lib/experiments/model-files.js';
-import { guidedNetDenoiser, netGammaModel, type EpsNet } from '../lib/nn/eps-net.js';
+import { loadLatentUnet } from '../lib/experiments/model-files.js';
+import { guidedNetDenoiser, netGammaModel } from '../lib/nn/eps-net.js';
 import { disposeParams } from '../lib/nn/params.js';
-import { cOut, cSkip } from '../lib/splam/boundary.js';
 import { solverGrid } from '../lib/splam/grid.js';
-import { lcmTimesteps } from '../lib/splam/sampler.js';
+import { lcmSample, lcmTimesteps } from '../lib/splam/sampler.js';
 import { openStore, withRun } from '../lib/track/index.js';
+import { openLatentProbe, rms } from './latent-probe.js';
 
 const args = process.argv.slice(2);
 const opt = (k: string, d: number) => (args.includes(k) ? Number(args[args.indexOf(k) + 1]) : d);
@@ -37,17 +34,8 @@ if (!files.length || ![n, steps, ddimSteps].every((v) => Number.isInteger(v) && 
   process.exit(2);
 }
 
-const backend = await initBackend();
-const students = files.map((f) => ({ file: f, ck: readModelFile(f, 'latent-unet') }));
-const teacherFile = students[0].ck.meta.teacher ?? 'models/latent-teacher-fmnist.ckpt';
-const w = students[0].ck.meta.guidance?.w ?? 0;
-const tck = readModelFile(teacherFile, 'latent-unet');
-const schedule = makeSchedule(tck.meta.schedule);
-const teacher = loadLatentUnet(tck, makeRng(0)).net;
+const { backend, students, teacherFile, w, schedule, teacher, xT, cond, jump } = await openLatentProbe(files, n);
 const den = guidedNetDenoiser(teacher, w);
-const noise = latentNoise(n, [7, 7, 4], 10, 1000);
-const cond = { labels: noise.labels };
-const xT = tf.tensor4d(noise.xT, noise.shape);
 const taus = lcmTimesteps(solverGrid(schedule.N, students[0].ck.meta.numDdimTimesteps ?? 50), steps);
 
 /** The teacher's guided DDIM from x at time τ to 0 (`ddimSteps` uniform steps). */
@@ -57,36 +45,27 @@ const onTraj: tf.Tensor[] = [xT];
 for (let i = 1; i < taus.length; i++) onTraj.push(SOLVERS.ddim(den, schedule, onTraj[i - 1], timeGrid(schedule, ddimSteps, { tStart: taus[i - 1], tEnd: taus[i] }), { cond }).x);
 const endpoint = teacherFrom(onTraj[onTraj.length - 1], taus[taus.length - 1]);
 
-const jump = (net: EpsNet, x: tf.Tensor, t: number) =>
-  tf.tidy(() => {
-    const eps = netGammaModel(net)(x, tf.fill([n], t) as tf.Tensor1D, tf.ones([n]) as tf.Tensor1D, cond);
-    const x0 = x.sub(eps.mul(schedule.sigma(t))).div(schedule.alpha(t));
-    return { y: x.mul(cSkip(t)).add(x0.mul(cOut(t))), eps };
-  });
-const rms = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => a.sub(b).square().mean([1, 2, 3]).sqrt().mean().dataSync()[0]);
-
 type Row = { student: string; tau: number; drift: number; on: number; own: number };
 const rows: Row[] = [];
 for (const s of students) {
   const net = loadLatentUnet(s.ck, makeRng(0)).net;
   const label = s.ck.meta.method ? `${s.ck.meta.method} (${s.file})` : s.file;
-  let x: tf.Tensor = xT;
+  // The chain as the sampler runs it (lib/splam/sampler.ts, implied noise): each step's state x_i and f(x_i, τ_i).
+  const states: tf.Tensor[] = [];
+  const own: tf.Tensor[] = [];
+  const onStep = ({ x, denoised }: { x: tf.Tensor; denoised: tf.Tensor }) => {
+    states.push(x.clone());
+    own.push(denoised.clone());
+  };
+  const out = lcmSample(netGammaModel(net), schedule, xT, taus, { rng: makeRng(0), cond, noise: 'implied', onStep });
   for (let i = 0; i < taus.length; i++) {
     const tau = taus[i];
-    const own = jump(net, x, tau);
-    const ref = i === 0 ? endpoint : teacherFrom(x, tau);
-    const on = i === 0 ? own.y : jump(net, onTraj[i], tau).y;
-    rows.push({ student: label, tau, drift: rms(x, onTraj[i]), on: rms(on, endpoint), own: rms(own.y, ref) });
-    if (i + 1 < taus.length) {
-      const next = taus[i + 1];
-      // The implied noise ε̂ = (x − α_τ·f)/σ_τ, then x ← α_τ′·f + σ_τ′·ε̂ (the sampler's `implied` branch).
-      const nx = tf.tidy(() => own.y.mul(schedule.alpha(next)).add(x.sub(own.y.mul(schedule.alpha(tau))).div(schedule.sigma(tau)).mul(schedule.sigma(next))));
-      if (x !== xT) x.dispose();
-      x = nx;
-    }
-    tf.dispose([own.y, own.eps, ...(i === 0 ? [] : [ref, on])]);
+    const ref = i === 0 ? endpoint : teacherFrom(states[i], tau);
+    const on = i === 0 ? own[0] : jump(net, onTraj[i], tau);
+    rows.push({ student: label, tau, drift: rms(states[i], onTraj[i]), on: rms(on, endpoint), own: rms(own[i], ref) });
+    if (i > 0) tf.dispose([ref, on]);
   }
-  if (x !== xT) x.dispose();
+  tf.dispose([out.x, ...states, ...own]);
   disposeParams(net.params);
 }
 

@@ -8,16 +8,13 @@
  *   node --import tsx scripts/latent-jump-errors.ts models/splad-splam-fmnist.ckpt models/splad-lcm-fmnist.ckpt [--n 200]
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../lib/backend.js';
 import { makeRng } from '../lib/data/rng.js';
 import { timeGrid } from '../lib/diffusion/grids.js';
-import { makeSchedule } from '../lib/diffusion/schedules.js';
 import { SOLVERS } from '../lib/diffusion/solvers/index.js';
-import { latentNoise } from '../lib/experiments/latent-sampling.js';
-import { loadLatentUnet, readModelFile } from '../lib/experiments/model-files.js';
-import { guidedNetDenoiser, netGammaModel, type EpsNet } from '../lib/nn/eps-net.js';
-import { cOut, cSkip } from '../lib/splam/boundary.js';
+import { loadLatentUnet } from '../lib/experiments/model-files.js';
+import { guidedNetDenoiser } from '../lib/nn/eps-net.js';
 import { openStore, withRun } from '../lib/track/index.js';
+import { openLatentProbe, rms } from './latent-probe.js';
 
 const args = process.argv.slice(2);
 const nAt = args.indexOf('--n');
@@ -28,28 +25,10 @@ if (!files.length || !Number.isInteger(n) || n < 2) {
   process.exit(2);
 }
 
-const backend = await initBackend();
-const students = files.map((f) => ({ file: f, ck: readModelFile(f, 'latent-unet') }));
-const teacherFile = students[0].ck.meta.teacher ?? 'models/latent-teacher-fmnist.ckpt';
-const w = students[0].ck.meta.guidance?.w ?? 0;
-const tck = readModelFile(teacherFile, 'latent-unet');
-const schedule = makeSchedule(tck.meta.schedule);
-const teacher = loadLatentUnet(tck, makeRng(0)).net;
+const { backend, students, teacherFile, w, schedule, teacher, xT, cond, jump } = await openLatentProbe(files, n);
 const nets = students.map((s) => loadLatentUnet(s.ck, makeRng(0)).net);
-const noise = latentNoise(n, [7, 7, 4], 10, 1000);
-const xT = tf.tensor4d(noise.xT, noise.shape);
-const cond = { labels: noise.labels };
 const ts = timeGrid(schedule, 50);
 const sol = SOLVERS.ddim(guidedNetDenoiser(teacher, w), schedule, xT, ts, { cond, returnTrajectory: true });
-
-/** f(x, t, γ = 1) of a γ-conditioned net (for the teacher, γ is ignored: its x̂_0 through the same boundary map). */
-const jump = (net: EpsNet, x: tf.Tensor, t: number) =>
-  tf.tidy(() => {
-    const eps = netGammaModel(net)(x, tf.fill([n], t) as tf.Tensor1D, tf.ones([n]) as tf.Tensor1D, cond);
-    const x0 = x.sub(eps.mul(schedule.sigma(t))).div(schedule.alpha(t));
-    return x.mul(cSkip(t)).add(x0.mul(cOut(t)));
-  });
-const rms = (a: tf.Tensor, b: tf.Tensor) => tf.tidy(() => a.sub(b).square().mean([1, 2, 3]).sqrt().mean().dataSync()[0]);
 
 const labels = ['init (teacher x̂₀)', ...students.map((s) => `${s.ck.meta.method ?? s.file} (${s.file})`)];
 const rows: { t: number; errors: number[] }[] = [];

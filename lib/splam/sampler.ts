@@ -49,7 +49,8 @@ export interface LcmSampleOptions<C> {
   noise?: 'fresh' | 'implied';
   /** Keep the denoised estimate of every step. */
   returnDenoised?: boolean;
-  onStep?: (info: { i: number; t: number; denoised: tf.Tensor }) => void;
+  /** After each step: the state x it started from at time t and its denoised estimate (both the sampler's; clone to keep). */
+  onStep?: (info: { i: number; t: number; x: tf.Tensor; denoised: tf.Tensor }) => void;
 }
 
 /**
@@ -79,7 +80,7 @@ export function lcmSample<C>(
       const eps = model(prev, tf.fill([B], t) as tf.Tensor1D, tf.ones([B]) as tf.Tensor1D, opts.cond);
       return consistencyFromEps(prev, eps, { alpha: schedule.alpha(t), sigma: schedule.sigma(t), cSkip: cSkip(t, opts.boundary), cOut: cOut(t, opts.boundary) });
     });
-    opts.onStep?.({ i, t, denoised });
+    opts.onStep?.({ i, t, x: prev, denoised });
     if (opts.returnDenoised) kept.push(denoised.clone());
     if (i + 1 < timesteps.length) {
       const next = timesteps[i + 1];

@@ -161,5 +161,17 @@ test('with implied noise the multistep sampler is a deterministic chain of consi
   assert.equal(maxAbsDiff(a, b), 0);
   const fresh = lcmSample(oracle, sd, xT, ts, { rng: makeRng(1) }).x;
   assert.ok(maxAbsDiff(a, fresh) > 1e-3);
-  tf.dispose([xT, a, b, fresh]);
+  // onStep hands out each step's starting state: x_T first, then α_τ′·f + σ_τ′·ε̂ with ε̂ = (x − α_τ·f)/σ_τ.
+  const seen: { x: tf.Tensor; f: tf.Tensor }[] = [];
+  const c = lcmSample(oracle, sd, xT, ts, { rng: makeRng(1), noise: 'implied', onStep: ({ x, denoised }) => void seen.push({ x: x.clone(), f: denoised.clone() }) }).x;
+  assert.equal(seen.length, ts.length);
+  assert.equal(maxAbsDiff(seen[0].x, xT), 0);
+  for (let i = 1; i < ts.length; i++) {
+    const [t, tn] = [ts[i - 1], ts[i]];
+    const want = tf.tidy(() => seen[i - 1].f.mul(sd.alpha(tn)).add(seen[i - 1].x.sub(seen[i - 1].f.mul(sd.alpha(t))).div(sd.sigma(t)).mul(sd.sigma(tn))));
+    assert.ok(maxAbsDiff(seen[i].x, want) < 1e-6, `state ${i}`);
+    want.dispose();
+  }
+  assert.equal(maxAbsDiff(c, a), 0, 'watching the chain does not change it');
+  tf.dispose([xT, a, b, c, fresh, ...seen.flatMap((s) => [s.x, s.f])]);
 });
