@@ -148,6 +148,16 @@ const otherWs = (rs: RunRecord[]) => {
   const p = rs[0].params as { guidance: { w: number }; eval: { w?: number[] } };
   return (p.eval.w ?? []).filter((w) => w !== p.guidance.w);
 };
+type TeacherJson = Record<string, { fid?: number } | string | undefined> & { run?: string };
+const earlierTeacher = arg('--json') && existsSync(arg('--json')!) ? (JSON.parse(readFileSync(arg('--json')!, 'utf8'))['fmnist/teacher-ddim'] as TeacherJson | undefined) : undefined;
+/** The teacher's DDIM FID at n steps (5,000 samples): this store's teacher run, else the one recorded in --json. */
+const teacherAt = (n: number): { fid: number; run: string } | undefined => {
+  const own = teacherRun?.summary[`teacher_ddim_w_1/steps${n}/fid`];
+  if (teacherRun && typeof own === 'number') return { fid: own, run: teacherRun.id };
+  const e = earlierTeacher?.[`steps${n}`] as { fid?: number } | undefined;
+  return e?.fid !== undefined && earlierTeacher?.run ? { fid: e.fid, run: earlierTeacher.run } : undefined;
+};
+const teacher50 = teacherAt(50);
 for (const suffix of ['', '-2k', '-4k', '-k100']) {
   const latent = LATENT.filter((v) => groups.has(`fmnist-${v}${suffix}`));
   if (!latent.length) continue;
@@ -162,13 +172,17 @@ for (const suffix of ['', '-2k', '-4k', '-k100']) {
     out.push(`| teacher DDIM, w = 1 (NFE 2n) | 1 | ${STEPS.map(row).join(' | ')} | ${teacherRun.id} (50 steps: ${row(50)}) |`);
     json['fmnist/teacher-ddim'] = Object.fromEntries([...STEPS, 50].map((n) => [`steps${n}`, Object.fromEntries(['fid', 'precision', 'recall'].map((m) => [m, teacherRun.summary[`teacher_ddim_w_1/steps${n}/${m}`]]))]).concat([['run', teacherRun.id] as never]));
   }
+  /** One table row (FID / precision / recall at each step count from `key`) and its JSON entry `fmnist<suffix>/<id>`. */
+  const latentRow = (rs: RunRecord[], key: (n: number, m: string) => string, id: string, labels: { table: string; json: string }, extra: Record<string, unknown>) => {
+    out.push(`| ${labels.table} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, key(n, m))).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
+    json[`fmnist${suffix}/${id}`] = { k, ...extra, label: labels.json, fid: STEPS.map((n) => mean(rs, key(n, 'fid'))), precision: STEPS.map((n) => mean(rs, key(n, 'precision'))), recall: STEPS.map((n) => mean(rs, key(n, 'recall'))), runs: rs.map((r) => r.id) };
+  };
   for (const v of latent) {
     const rs = groups.get(`fmnist-${v}${suffix}`)!;
     // The default sampling w (`student/steps<n>/…`), then each further `eval.w` (`student/w<w>/steps<n>/…`).
     for (const w of [undefined, ...otherWs(rs)]) {
-      const key = (n: number, m: string) => (w === undefined ? `student/steps${n}/${m}` : `student/w${w}/steps${n}/${m}`);
-      out.push(`| ${latentLabel(v, rs, w)} | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, key(n, m))).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
-      json[`fmnist${suffix}/${v}${w === undefined ? '' : `@w${w}`}`] = { k, ...(w === undefined ? {} : { w }), label: latentLabel(v, rs, w), fid: STEPS.map((n) => mean(rs, key(n, 'fid'))), precision: STEPS.map((n) => mean(rs, key(n, 'precision'))), recall: STEPS.map((n) => mean(rs, key(n, 'recall'))), runs: rs.map((r) => r.id) };
+      const label = latentLabel(v, rs, w);
+      latentRow(rs, (n, m) => (w === undefined ? `student/steps${n}/${m}` : `student/w${w}/steps${n}/${m}`), `${v}${w === undefined ? '' : `@w${w}`}`, { table: label, json: label }, w === undefined ? {} : { w });
     }
   }
   // The same students under the deterministic chain (`eval.noise` with `implied`: `student-det/steps<n>/…`; 1 step is
@@ -177,8 +191,7 @@ for (const suffix of ['', '-2k', '-4k', '-k100']) {
   for (const v of latent) {
     const rs = groups.get(`fmnist-${v}${suffix}`)!;
     if (!mean(rs, detKey(2, 'fid'))) continue;
-    out.push(`| ${latentLabel(v, rs)} — **implied noise** (deterministic chain) | ${rs.length} | ${STEPS.map((n) => ['fid', 'precision', 'recall'].map((m) => cell(rs, detKey(n, m))).join(' / ')).join(' | ')} | ${rs.map((r) => r.id).join(' ')} |`);
-    json[`fmnist${suffix}/${v}@det`] = { k, noise: 'implied', label: `${latentLabel(v, rs)}, implied noise`, fid: STEPS.map((n) => mean(rs, detKey(n, 'fid'))), precision: STEPS.map((n) => mean(rs, detKey(n, 'precision'))), recall: STEPS.map((n) => mean(rs, detKey(n, 'recall'))), runs: rs.map((r) => r.id) };
+    latentRow(rs, detKey, `${v}@det`, { table: `${latentLabel(v, rs)} — **implied noise** (deterministic chain)`, json: `${latentLabel(v, rs)}, implied noise` }, { noise: 'implied' });
   }
   out.push(`\n**FID at 4 steps (1,000 samples) over training, ${setting}**, mean over seeds; "implied" rows: the same students under the deterministic chain\n`);
   const curveOf = (v: string, key = 'curve/fid') => {
@@ -203,16 +216,6 @@ for (const suffix of ['', '-2k', '-4k', '-k100']) {
   // The latent goals: 4-step FID ÷ the teacher's DDIM-50 FID (this store's teacher run, else the one recorded in
   // --json) and ÷ LCM's; the first curve step at or below LCM's final curve FID; the step counts not worse than the
   // teacher's DDIM at as many steps.
-  type TeacherJson = Record<string, { fid?: number } | string | undefined> & { run?: string };
-  const earlierTeacher = arg('--json') && existsSync(arg('--json')!) ? (JSON.parse(readFileSync(arg('--json')!, 'utf8'))['fmnist/teacher-ddim'] as TeacherJson | undefined) : undefined;
-  /** The teacher's DDIM FID at n steps (5,000 samples): this store's teacher run, else the one recorded in --json. */
-  const teacherAt = (n: number): { fid: number; run: string } | undefined => {
-    const own = teacherRun?.summary[`teacher_ddim_w_1/steps${n}/fid`];
-    if (teacherRun && typeof own === 'number') return { fid: own, run: teacherRun.id };
-    const e = earlierTeacher?.[`steps${n}`] as { fid?: number } | undefined;
-    return e?.fid !== undefined && earlierTeacher?.run ? { fid: e.fid, run: earlierTeacher.run } : undefined;
-  };
-  const teacher50 = teacherAt(50);
   const lcmRows = groups.get(`fmnist-lcm${suffix}`);
   if (lcmRows) {
     // Each sampler's goals against LCM under the same sampler; "÷ LCM's best" against LCM's lower 4-step FID of the two.
